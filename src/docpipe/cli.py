@@ -1,0 +1,228 @@
+"""Thin Typer layer: options -> one Settings record -> pipeline calls.
+
+Heavy libraries (WeasyPrint, python-docx, OpenCC, jieba) are imported by the
+stages that use them, so `docpipe --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .errors import DocpipeError, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Turn saved Chinese portal pages into clean PDF and DOCX briefings.",
+)
+
+DEBUG = {"on": False}
+
+
+class Variant(str, Enum):
+    hans = "hans"
+    hant = "hant"
+    tw = "tw"
+    twp = "twp"
+    hk = "hk"
+
+
+def err(message: str) -> None:
+    typer.echo(f"docpipe: error: {message}", err=True)
+
+
+def user_errors(func):
+    """Errors a user can cause become one line on stderr and the contract's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DocpipeError as exc:
+            err(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"docpipe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    DEBUG["on"] = debug
+
+
+# Options shared by the commands (Typer reads them from the annotations).
+ToOpt = Annotated[Variant | None, typer.Option(
+    "--to", help="Script: hans (Simplified), hant, tw (Taiwan), twp (Taiwan phrases), hk. "
+    "Default: keep the page's.")]
+EncodingOpt = Annotated[str | None, typer.Option(
+    "--encoding", help="Input charset, overriding detection (gbk, big5, utf-16 …).")]
+RulesOpt = Annotated[list[Path] | None, typer.Option(
+    "--rules", help="Folder of extra site profiles (*.toml). Repeatable.")]
+MaxBytesOpt = Annotated[int, typer.Option(
+    "--max-bytes", help="Refuse inputs larger than this many bytes (0: no limit).")]
+SummaryOpt = Annotated[int, typer.Option(
+    "--summary-sentences", min=1, max=10, help="Sentences in the summary.")]
+
+
+def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
+              encoding=None, rules=None, max_bytes=0, template_dir=None):
+    from .decode import codec_name
+    from .pipeline import Settings
+    from .readers import ReadOptions
+    from .writers import WRITERS, RenderOptions
+
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
+    unknown = [f for f in fmts if f not in WRITERS]
+    if unknown or not fmts:
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; "
+                         f"choose from {', '.join(WRITERS)}")
+    if encoding and not codec_name(encoding):
+        raise UsageError(f"unknown encoding {encoding!r}")
+    if template_dir and not Path(template_dir).is_dir():
+        raise UsageError("template folder not found", str(template_dir))
+    settings = Settings(
+        formats=fmts,
+        variant=to.value if to else None,
+        out_dir=out,
+        summary_sentences=summary_sentences,
+        read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
+                         rules=tuple(str(r) for r in rules or ())),
+        render=RenderOptions(template_dir=str(template_dir) if template_dir else None),
+    )
+    from .profiles import site_profiles
+
+    site_profiles(settings.read.rules)  # a bad rules folder is a usage error, said once
+    return settings
+
+
+def _explain(art) -> None:
+    typer.echo(f"# {art.input_path}", err=True)
+    for line in art.log:
+        typer.echo(f"  {line}", err=True)
+    for d in art.dropped:
+        typer.echo(f"  dropped line {d.line:>4} [{d.rule}] {d.text[:70]}", err=True)
+
+
+def _internal(path: str, exc: BaseException) -> str:
+    if DEBUG["on"]:
+        traceback.print_exc()
+    return f"{path}: internal error: {type(exc).__name__}: {exc} (run with --debug for details)"
+
+
+DEFAULT_MAX = 20_000_000
+
+
+@app.command()
+@user_errors
+def convert(
+    inputs: Annotated[list[str], typer.Argument(help="Pages (.txt, .html), folders, globs or -.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
+    formats: Annotated[str, typer.Option("-f", "--formats",
+                                         help="Comma-separated: pdf,docx,html,md,json.")] = "pdf,docx",
+    to: ToOpt = None,
+    explain: Annotated[bool, typer.Option("--explain",
+                                          help="Print each dropped line and its rule.")] = False,
+    summary_sentences: SummaryOpt = 2,
+    template_dir: Annotated[Path | None, typer.Option(
+        "--template-dir", help="Folder whose templates override docpipe's.")] = None,
+    encoding: EncodingOpt = None,
+    rules: RulesOpt = None,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
+) -> None:
+    """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
+    from .outputs import ensure_dir
+    from .pipeline import check_collisions, convert_one, expand_inputs
+
+    settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
+                         encoding=encoding, rules=rules, max_bytes=max_bytes,
+                         template_dir=template_dir)
+    paths = expand_inputs(inputs)
+    ensure_dir(settings.out_dir)
+    clashes = check_collisions(paths)
+    failed = 0
+    for path in paths:
+        if path in clashes:
+            err(clashes[path])
+            failed += 1
+            continue
+        try:
+            result = convert_one(path, settings)
+        except Exception as exc:  # a bug must not take the other pages down
+            err(_internal(path, exc))
+            failed += 1
+            continue
+        if result.article and explain:
+            _explain(result.article)
+        if not result.ok:
+            err(result.error)
+            failed += 1
+        elif not quiet:
+            typer.echo(" ".join(str(p) for p in result.outputs))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def extract(
+    input: Annotated[str, typer.Argument(help="One page (.txt, .html) or - for stdin.")],
+    to: ToOpt = None,
+    explain: Annotated[bool, typer.Option("--explain",
+                                          help="Also print each dropped line on stderr.")] = False,
+    summary_sentences: SummaryOpt = 2,
+    encoding: EncodingOpt = None,
+    rules: RulesOpt = None,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX,
+) -> None:
+    """Print the cleaned article as JSON on stdout."""
+    from .pipeline import load
+    from .writers.json import dumps
+
+    settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
+                         rules=rules, max_bytes=max_bytes)
+    if Path(input).is_dir():
+        raise UsageError("extract takes one page, not a folder", input)
+    art = load(input, settings)
+    if explain:
+        _explain(art)
+    sys.stdout.write(dumps(art))
+
+
+@app.command()
+def doctor() -> None:
+    """Check fonts, HarfBuzz subsetting and OpenCC configs; say how to fix each problem."""
+    from .doctor import run
+
+    raise typer.Exit(run(typer.echo))
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""`docpipe doctor`: is this machine ready to render briefings fast and right?"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+
+from .transforms.chinese import CONFIGS, LANG
+
+FIX_FONTS = "sudo apt-get install -y fonts-noto-cjk"
+FIX_HB = "sudo apt-get install -y libharfbuzz-subset0"
+
+
+def matched_font(family: str, lang: str) -> str:
+    """The family fontconfig will really use for `family` (empty if fc-match is missing)."""
+    if not shutil.which("fc-match"):
+        return ""
+    out = subprocess.run(["fc-match", "-f", "%{family[0]}|%{file}", f"{family}:lang={lang}"],
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip()
+
+
+def run(echo: Callable[[str], None]) -> int:
+    """Print one line per check; return 0 when all pass, 1 otherwise."""
+    from .writers.docx import FONTS
+
+    problems = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        problems += not ok
+        echo(f"{'ok  ' if ok else 'FAIL'} {what}" + (f"\n     fix: {fix}" if fix and not ok else ""))
+
+    for variant, (lang, region) in LANG.items():
+        body, _ = FONTS[region]
+        found = matched_font(body, lang.lower())
+        family = found.split("|")[0]
+        ok = family.startswith("Noto Serif CJK") or family.startswith("Noto Sans CJK")
+        exact = family == body
+        report(ok, f"font for --to {variant:<4} ({lang}): "
+               + (f"{family} ({found.split('|')[-1]})" if found else "none found")
+               + ("" if exact or not ok else f"; wanted {body}, falls back"), FIX_FONTS)
+
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+        fast = harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+        report(fast, "PDF font subsetting with HarfBuzz"
+               + ("" if fast else ": missing, WeasyPrint falls back to fontTools "
+                  "(about 30x slower on CJK fonts)"), FIX_HB)
+    except (ImportError, OSError) as exc:
+        report(False, f"WeasyPrint cannot load: {exc}",
+               "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
+
+    from .transforms.chinese import converter
+
+    for variant, config in CONFIGS.items():
+        try:
+            sample = converter(config).convert("编者按 志愿服务" if variant != "hans" else "編者按")
+            report(True, f"OpenCC {config:<5} (--to {variant}): {sample}")
+        except Exception as exc:  # any failure of the native library is a finding here
+            report(False, f"OpenCC {config} (--to {variant}): {exc}", "pip install --force-reinstall opencc")
+
+    try:
+        import jieba  # noqa: F401
+
+        report(True, "jieba (keywords) importable")
+    except ImportError as exc:
+        report(False, f"jieba: {exc}", "pip install jieba")
+    echo("all good" if not problems else f"{problems} problem(s)")
+    return 1 if problems else 0

@@ -1,0 +1,25 @@
+"""docpipe's own errors: what a user can cause gets one line and an exit code."""
+
+from __future__ import annotations
+
+
+class DocpipeError(Exception):
+    """An error a user can cause. `str()` is the one line shown to them."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, path: str | None = None):
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class InputError(DocpipeError):
+    """Unreadable, undecodable, empty or oversized input."""
+
+
+class UsageError(DocpipeError):
+    exit_code = 2
+
+
+class OutputError(DocpipeError):
+    """The output folder or file cannot be written."""

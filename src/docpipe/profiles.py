@@ -1,0 +1,159 @@
+"""Site profiles: the boilerplate rules, loaded from TOML data files.
+
+The generic profile ships in `rules/generic.toml`; per-site profiles in
+`rules/sites/`; users add theirs with `--rules DIR` or `DOCPIPE_RULES`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import UsageError
+
+RULES_DIR = Path(__file__).parent / "rules"
+LABEL_FIELDS = ("source", "published", "author", "editor", "views", "url")
+
+
+@dataclass(frozen=True)
+class DropRule:
+    rule: str
+    pattern: re.Pattern[str]
+    ends_body: bool = False
+    before: bool = False
+    max_len: int = 0  # 0: any length
+
+    def hits(self, line: str) -> bool:
+        return (not self.max_len or len(line) <= self.max_len) and bool(self.pattern.search(line))
+
+
+@dataclass
+class Profile:
+    """Rules for one site (or the generic one), already merged and compiled."""
+
+    name: str = "generic"
+    site_name: str = ""
+    match_names: tuple[str, ...] = ()
+    match_domains: tuple[str, ...] = ()
+    this_site: tuple[str, ...] = ()
+    breadcrumb_separators: tuple[str, ...] = ()
+    generic_roots: tuple[str, ...] = ()
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    lead_labels: tuple[str, ...] = ()
+    note_labels: tuple[str, ...] = ()
+    drops: tuple[DropRule, ...] = ()
+    point: re.Pattern[str] | None = None
+    heading: re.Pattern[str] | None = None
+    heading_max: int = 30
+
+    def merged(self, other: Profile) -> Profile:
+        """This profile extended by a site profile (lists are added, names replaced)."""
+        labels = {k: tuple(dict.fromkeys(self.labels.get(k, ()) + other.labels.get(k, ())))
+                  for k in set(self.labels) | set(other.labels)}
+        return Profile(
+            name=other.name,
+            site_name=other.site_name or self.site_name,
+            match_names=other.match_names,
+            match_domains=other.match_domains,
+            this_site=self.this_site + other.this_site,
+            breadcrumb_separators=self.breadcrumb_separators + other.breadcrumb_separators,
+            generic_roots=self.generic_roots + other.generic_roots,
+            labels=labels,
+            lead_labels=self.lead_labels + other.lead_labels,
+            note_labels=self.note_labels + other.note_labels,
+            drops=other.drops + self.drops,
+            point=other.point or self.point,
+            heading=other.heading or self.heading,
+            heading_max=other.heading_max if other.heading else self.heading_max,
+        )
+
+    def matches(self, text: str, url: str = "") -> bool:
+        return any(n and n in text for n in self.match_names) or any(
+            d and d in url for d in self.match_domains
+        )
+
+
+def _load(path: Path) -> Profile:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"bad rules file: {exc}", str(path)) from None
+    site = data.get("site", {})
+    match = data.get("match", {})
+    labels_raw = data.get("labels", {})
+    drops = []
+    for i, raw in enumerate(data.get("drop", [])):
+        try:
+            pattern = re.compile(raw["pattern"])
+        except (KeyError, re.error) as exc:
+            raise UsageError(f"drop rule {i + 1}: bad pattern: {exc}", str(path)) from None
+        drops.append(
+            DropRule(
+                rule=raw.get("rule", f"{path.stem}-{i + 1}"),
+                pattern=pattern,
+                ends_body=bool(raw.get("ends_body", False)),
+                before=bool(raw.get("before", False)),
+                max_len=int(raw.get("max_len", 0)),
+            )
+        )
+    blocks = data.get("blocks", {})
+    try:
+        point = re.compile(blocks["point"]) if "point" in blocks else None
+        heading = re.compile(blocks["heading"]) if "heading" in blocks else None
+    except re.error as exc:
+        raise UsageError(f"[blocks]: bad pattern: {exc}", str(path)) from None
+    return Profile(
+        name=path.stem,
+        point=point,
+        heading=heading,
+        heading_max=int(blocks.get("heading_max", 30)),
+        site_name=site.get("name", ""),
+        match_names=tuple(match.get("names", ())),
+        match_domains=tuple(match.get("domains", ())),
+        this_site=tuple(site.get("this_site", ())),
+        breadcrumb_separators=tuple(site.get("breadcrumb_separators", ())),
+        generic_roots=tuple(site.get("generic_roots", ())),
+        labels={k: tuple(labels_raw.get(k, ())) for k in LABEL_FIELDS},
+        lead_labels=tuple(labels_raw.get("lead", ())),
+        note_labels=tuple(labels_raw.get("editor_note", ())),
+        drops=tuple(drops),
+    )
+
+
+def _rule_dirs(extra: tuple[str, ...]) -> list[Path]:
+    dirs = [RULES_DIR / "sites"]
+    env = os.environ.get("DOCPIPE_RULES", "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += [Path(p) for p in extra]
+    return dirs
+
+
+@lru_cache(maxsize=8)
+def generic() -> Profile:
+    return _load(RULES_DIR / "generic.toml")
+
+
+@lru_cache(maxsize=8)
+def site_profiles(extra: tuple[str, ...] = ()) -> tuple[Profile, ...]:
+    found = []
+    for folder in _rule_dirs(extra):
+        if not folder.is_dir():
+            if folder.exists() or str(folder) in extra:
+                raise UsageError("rules folder not found", str(folder))
+            continue
+        found += [_load(p) for p in sorted(folder.glob("*.toml"))]
+    return tuple(found)
+
+
+def profile_for(text: str, url: str = "", extra: tuple[str, ...] = ()) -> Profile:
+    """The generic profile, extended by every site profile the page matches."""
+    head_tail = text[:3000] + "\n" + text[-3000:]
+    result = generic()
+    for site in site_profiles(extra):
+        if site.matches(head_tail, url):
+            result = result.merged(site)
+    return result

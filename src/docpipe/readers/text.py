@@ -1,0 +1,26 @@
+"""Reader for the text a browser gives when a user copies a saved portal page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import profiles
+from ..decode import decode
+from ..errors import InputError
+from ..model import Article
+from . import ReadOptions
+from .portal import parse
+
+
+def read(data: bytes, path: str, opts: ReadOptions) -> Article:
+    decoded = decode(data, path=path, encoding=opts.encoding, max_bytes=opts.max_bytes)
+    text = decoded.text
+    profile = profiles.profile_for(text, extra=opts.rules)
+    art = parse(text.split("\n"), profile, path=path)
+    art.base_dir = str(Path(path).parent) if path != "-" else ""
+    art.log.insert(0, f"read: {decoded.encoding}" + (f" ({decoded.note})" if decoded.note else ""))
+    if profile.name != "generic":
+        art.log.insert(1, f"site profile: {profile.name}")
+    if not art.body and not art.editor_note and not art.lead:
+        raise InputError("no article text found: the page is only boilerplate", path)
+    return art

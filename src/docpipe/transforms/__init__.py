@@ -1,0 +1,1 @@
+"""Transforms: pure `Article -> Article` steps that log what they did (for --explain)."""

@@ -1,0 +1,63 @@
+"""Extractive summary of the editor's note (falls back to the lead, then the body).
+
+Whole sentences of the source, in their original order, chosen by how many of
+the article's keywords they carry, with a small bonus for the opening sentence
+(Chinese editor's notes usually state the point first).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..model import Article
+from . import sentences
+
+DEFAULT_SENTENCES = 2
+DEFAULT_MAX_CHARS = 120
+
+
+def _score(sentence: str, index: int, weights: dict[str, float]) -> float:
+    hits = sum(w for word, w in weights.items() if word in sentence)
+    return hits / max(len(sentence), 20) ** 0.5 + (0.15 if index == 0 else 0.0)
+
+
+def summarise(
+    text: str,
+    weights: dict[str, float],
+    n: int = DEFAULT_SENTENCES,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> str:
+    """At most `n` whole sentences of `text`, at most `max_chars`, shorter than `text`."""
+    sents = sentences.split(text)
+    if len(sents) <= 1:
+        return ""
+    ranked = sorted(range(len(sents)), key=lambda i: -_score(sents[i], i, weights))
+    chosen: list[int] = []
+    total = 0
+    for i in ranked:
+        if len(chosen) >= n:
+            break
+        if total + len(sents[i]) <= max_chars:
+            chosen.append(i)
+            total += len(sents[i])
+    if not chosen:  # every sentence is long: the best one still beats nothing
+        chosen = [ranked[0]]
+    result = "".join(sents[i] for i in sorted(chosen))
+    return result if len(result) < len(text) else ""
+
+
+def add_summary(
+    art: Article,
+    weights: dict[str, float],
+    n: int = DEFAULT_SENTENCES,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> Article:
+    sources = [("editor's note", art.editor_note), ("lead", art.lead),
+               ("body", "".join(b.text for b in art.body if b.kind in ("para", "point")))]
+    for name, text in sources:
+        summary = summarise(text, weights, n, max_chars) if text else ""
+        if summary:
+            note = (f"summary: {len(sentences.split(summary))} sentence(s) of the {name}, "
+                    f"{len(summary)} of {len(text)} characters")
+            return dataclasses.replace(art, summary=summary, log=[*art.log, note])
+    return dataclasses.replace(art, log=[*art.log, "summary: no text to summarise"])

@@ -1,0 +1,320 @@
+"""DOCX briefing with python-docx: real styles, East Asian fonts, fields, fixed metadata.
+
+python-docx's defaults are wrong for Chinese: `font.name` leaves the East Asian
+font unset, the template declares East Asian text Japanese, headings use theme
+fonts that override names, and core properties carry the library's author and a
+2013 date. Each of those is set here explicitly.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..model import Article
+from ..outputs import write_bytes
+from ..transforms.chinese import LANG
+from . import Labels, RenderOptions, display_title, labels_for
+
+#: Noto CJK region -> (body font, heading font)
+FONTS = {
+    "SC": ("Noto Serif CJK SC", "Noto Sans CJK SC"),
+    "TC": ("Noto Serif CJK TC", "Noto Sans CJK TC"),
+    "HK": ("Noto Serif CJK HK", "Noto Sans CJK HK"),
+}
+#: variant -> the w:lang eastAsia value Word understands
+WORD_LANG = {"hans": "zh-CN", "hant": "zh-TW", "tw": "zh-TW", "twp": "zh-TW", "hk": "zh-HK"}
+ACCENT = "8A1C1C"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return qn(tag)
+
+
+def _child(parent, tag: str, first: bool = False):
+    """The `tag` child of `parent`, created if missing (works on any lxml element)."""
+    el = parent.find(_qn(tag))
+    if el is None:
+        el = parent.makeelement(_qn(tag), {})
+        if first:
+            parent.insert(0, el)
+        else:
+            parent.append(el)
+    return el
+
+
+def _set_fonts(rpr_parent, latin: str, east_asia: str) -> None:
+    """Explicit font names on a style/run, with theme fonts removed (they win otherwise)."""
+    rpr = _child(rpr_parent, "w:rPr")
+    rfonts = _child(rpr, "w:rFonts", first=True)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(_qn(attr), None)
+    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia),
+                        ("w:cs", latin)):
+        rfonts.set(_qn(attr), value)
+
+
+def _set_lang(rpr_parent, east_asia: str) -> None:
+    lang = _child(_child(rpr_parent, "w:rPr"), "w:lang")
+    lang.set(_qn("w:val"), "en-US")
+    lang.set(_qn("w:eastAsia"), east_asia)
+    lang.set(_qn("w:bidi"), "ar-SA")
+
+
+def _first_line_chars(style, chars: int) -> None:
+    """First-line indent in characters (w:firstLineChars), what Chinese Word users expect."""
+    ind = _child(style.element.get_or_add_pPr(), "w:ind")
+    ind.set(_qn("w:firstLineChars"), str(chars * 100))
+
+
+def _shade(style, fill: str, border: str) -> None:
+    ppr = style.element.get_or_add_pPr()
+    bdr = ppr.makeelement(_qn("w:pBdr"), {})
+    left = bdr.makeelement(_qn("w:left"), {_qn("w:val"): "single", _qn("w:sz"): "18",
+                                          _qn("w:space"): "6", _qn("w:color"): border})
+    bdr.append(left)
+    ppr.append(bdr)
+    shd = ppr.makeelement(_qn("w:shd"), {_qn("w:val"): "clear", _qn("w:color"): "auto",
+                                         _qn("w:fill"): fill})
+    ppr.append(shd)
+
+
+def new_document(variant: str):
+    """A python-docx Document set up for `variant`: fonts, language, styles, page."""
+    from docx import Document
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Mm, Pt, RGBColor
+
+    doc = Document()
+    body_font, head_font = FONTS[LANG[variant][1]]
+    word_lang = WORD_LANG[variant]
+
+    # Document defaults and the East Asian language of the whole file.
+    styles_el = doc.styles.element
+    rpr_default = styles_el.find(_qn("w:docDefaults")).find(_qn("w:rPrDefault"))
+    _set_fonts(rpr_default, body_font, body_font)
+    _set_lang(rpr_default, word_lang)
+    settings = doc.settings.element
+    tfl = settings.find(_qn("w:themeFontLang"))
+    if tfl is not None:
+        tfl.set(_qn("w:eastAsia"), word_lang)
+
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.left_margin = sec.right_margin = Mm(20)
+    sec.top_margin, sec.bottom_margin = Mm(24), Mm(22)
+
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(11)
+    _set_fonts(normal.element, body_font, body_font)
+    pf = normal.paragraph_format
+    pf.line_spacing = 1.5
+    pf.space_after = Pt(4)
+    pf.first_line_indent = Pt(22)
+    _first_line_chars(normal, 2)
+
+    for name, size, color in (("Title", 20, None), ("Heading 1", 16, ACCENT),
+                              ("Heading 2", 13, "6B4F1D"), ("Heading 3", 12, None)):
+        st = doc.styles[name]
+        _set_fonts(st.element, head_font, head_font)
+        st.font.size = Pt(size)
+        st.font.bold = True
+        st.font.color.rgb = RGBColor.from_string(color or "1A1A1A")
+        st.paragraph_format.first_line_indent = Pt(0)
+        st.paragraph_format.space_before = Pt(6)
+        st.paragraph_format.space_after = Pt(6)
+    title = doc.styles["Title"]
+    # The default Title style draws a theme-coloured rule and uses a huge size.
+    ppr = title.element.pPr
+    if ppr is not None:
+        for bdr in ppr.findall(_qn("w:pBdr")):
+            ppr.remove(bdr)
+
+    def para_style(name: str, size: float, color: str = "555555"):
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = normal
+        st.quick_style = True
+        st.font.size = Pt(size)
+        st.font.color.rgb = RGBColor.from_string(color)
+        st.paragraph_format.first_line_indent = Pt(0)
+        ind = st.element.get_or_add_pPr().find(_qn("w:ind"))
+        if ind is not None:
+            ind.set(_qn("w:firstLineChars"), "0")
+        return st
+
+    para_style("Kicker", 9, ACCENT)
+    para_style("Meta", 9.5)
+    summary = para_style("Summary", 10.5, "1A1A1A")
+    _shade(summary, "F6F1E7", "B08D57")
+    para_style("Keywords", 9.5, "444444")
+    para_style("Lead", 10.5, "333333")
+    para_style("Colophon", 8.5, "888888")
+    note = para_style("Editor Note", 10.5, "1A1A1A")
+    _first_line_chars(note, 2)
+    note.paragraph_format.first_line_indent = Pt(21)
+    return doc
+
+
+def _field(paragraph, instr: str, placeholder: str = "1") -> None:
+    """A complex field (PAGE, NUMPAGES, TOC …) that Word computes when it opens the file."""
+    from docx.oxml import OxmlElement
+
+    def fld(kind: str):
+        run = paragraph.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(_qn("w:fldCharType"), kind)
+        if kind == "begin":
+            el.set(_qn("w:dirty"), "true")
+        run._r.append(el)
+
+    fld("begin")
+    run = paragraph.add_run()
+    it = OxmlElement("w:instrText")
+    it.set(_qn("xml:space"), "preserve")
+    it.text = f" {instr} "
+    run._r.append(it)
+    fld("separate")
+    paragraph.add_run(placeholder)
+    fld("end")
+
+
+def update_fields_on_open(doc) -> None:
+    from docx.oxml import OxmlElement
+
+    el = OxmlElement("w:updateFields")
+    el.set(_qn("w:val"), "true")
+    doc.settings.element.append(el)
+
+
+def header_footer(section, title: str, attribution: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    head = section.header.paragraphs[0]
+    head.text = title
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    foot = section.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if attribution:
+        foot.add_run(attribution + "    ")
+    _field(foot, "PAGE")
+    foot.add_run(" / ")
+    _field(foot, "NUMPAGES")
+    for p in (head, foot):
+        p.paragraph_format.first_line_indent = Pt(0)
+        ind = p._p.get_or_add_pPr().get_or_add_ind()
+        ind.set(_qn("w:firstLineChars"), "0")
+        for r in p.runs:
+            r.font.size = Pt(8.5)
+
+
+def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title") -> None:
+    """The briefing's content, appended to `doc` (a single briefing or a pack)."""
+    doc.add_paragraph(L.briefing + (f" · {art.site}" if art.site else ""), style="Kicker")
+    doc.add_paragraph(title, style=heading)
+    meta = []
+    if art.source:
+        meta.append(f"{L.source}：{art.source}")
+    if art.published:
+        meta.append(art.published)
+    if art.views is not None:
+        meta.append(f"{L.views} {art.views}")
+    if art.author:
+        meta.append(f"{L.author}：{art.author}")
+    if meta:
+        doc.add_paragraph(" · ".join(meta), style="Meta")
+    if art.summary:
+        p = doc.add_paragraph(style="Summary")
+        p.add_run(f"{L.summary}：").bold = True
+        p.add_run(art.summary)
+    if art.keywords:
+        p = doc.add_paragraph(style="Keywords")
+        p.add_run(f"{L.keywords}：").bold = True
+        p.add_run("、".join(art.keywords))
+    if art.lead:
+        p = doc.add_paragraph(style="Lead")
+        p.add_run(f"{L.lead}：").bold = True
+        p.add_run(art.lead)
+    if art.editor_note:
+        doc.add_paragraph(L.editor_note, style="Heading 2")
+        doc.add_paragraph(art.editor_note, style="Editor Note")
+    for b in art.body:
+        if b.kind == "heading":
+            doc.add_paragraph(b.text, style="Heading 3")
+        elif b.kind == "point":
+            p = doc.add_paragraph()
+            p.add_run(b.lead_in).bold = True
+            p.add_run(b.rest)
+        elif b.kind == "image":
+            _add_image(doc, art, b)
+        else:
+            doc.add_paragraph(b.text)
+    colophon = L.colophon + (f" · {L.url}：{art.url}" if art.url else "")
+    doc.add_paragraph(colophon, style="Colophon")
+
+
+def _add_image(doc, art: Article, block) -> None:
+    from docx.shared import Mm
+
+    path = Path(art.base_dir, block.src) if block.src else None
+    if path and path.is_file():
+        try:
+            doc.add_picture(str(path), width=Mm(120))
+        except Exception:  # an image python-docx cannot read is left out, its caption stays
+            pass
+    if block.caption:
+        doc.add_paragraph(block.caption, style="Colophon")
+
+
+def set_properties(doc, *, title: str, keywords: list[str], author: str, created: str | None,
+                   variant: str, subject: str = "") -> None:
+    cp = doc.core_properties
+    when = EPOCH
+    if created:
+        try:
+            when = datetime.fromisoformat(created).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    cp.title = title
+    cp.subject = subject
+    cp.keywords = ", ".join(keywords)
+    cp.author = author or "docpipe"
+    cp.last_modified_by = "docpipe"
+    cp.comments = "docpipe"
+    cp.language = LANG[variant][0]
+    cp.created = when
+    cp.modified = when
+    cp.last_printed = when
+    cp.revision = 1
+    cp.category = "briefing"
+
+
+def deterministic_bytes(doc) -> bytes:
+    """The .docx bytes with fixed zip timestamps, so the same input gives the same file."""
+    raw = io.BytesIO()
+    doc.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write(art: Article, target: Path, opts: RenderOptions) -> None:
+    L = labels_for(art.variant, opts)
+    title = display_title(art, opts)
+    doc = new_document(art.variant)
+    attribution = f"{L.source}：{art.source or art.site}" if (art.source or art.site) else ""
+    header_footer(doc.sections[0], title, attribution)
+    add_article(doc, art, L, title)
+    set_properties(doc, title=title, keywords=art.keywords, author=art.source or art.site,
+                   created=art.published, variant=art.variant, subject=art.summary)
+    write_bytes(target, deterministic_bytes(doc))

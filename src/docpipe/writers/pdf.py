@@ -1,0 +1,42 @@
+"""PDF briefing: the HTML template rendered by WeasyPrint, fonts embedded as subsets."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from ..model import Article
+from ..outputs import write_bytes
+from . import RenderOptions
+from .fetch import safe_fetcher
+from .html import render as render_html
+
+
+@lru_cache(maxsize=1)
+def font_config():
+    """One font configuration per process: fontconfig set-up is the slow part."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def pdf_bytes(html: str, roots: list[Path], base_dir: Path) -> bytes:
+    """Render `html`; assets resolve against `base_dir` and only `roots` may be read."""
+    from weasyprint import HTML
+
+    doc = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=safe_fetcher(roots))
+    ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
+    return doc.write_pdf(font_config=font_config(), pdf_identifier=ident)
+
+
+def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
+    roots = list(opts.search_path)
+    if art.base_dir:
+        roots.append(Path(art.base_dir))
+    return roots
+
+
+def write(art: Article, target: Path, opts: RenderOptions) -> None:
+    base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
+    write_bytes(target, pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve()))
