@@ -154,7 +154,7 @@ def convert(
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
     from .outputs import ensure_dir
-    from .pipeline import check_collisions, convert_one, expand_inputs
+    from .pipeline import check_collisions, convert_one, expand_inputs, read_options_for
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
@@ -162,6 +162,7 @@ def convert(
     paths = expand_inputs(inputs)
     ensure_dir(settings.out_dir)
     clashes = check_collisions(paths)
+    read_opts = read_options_for(paths, settings)
     failed = 0
     for path in paths:
         if path in clashes:
@@ -169,7 +170,7 @@ def convert(
             failed += 1
             continue
         try:
-            result = convert_one(path, settings)
+            result = convert_one(path, settings, read_opts=read_opts[path])
         except Exception as exc:  # a bug must not take the other pages down
             err(_internal(path, exc))
             failed += 1

@@ -90,6 +90,12 @@ def read_bytes(path: str, max_bytes: int = 0) -> bytes:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
 
 
+def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOptions]:
+    """Read options per input. When several pages of one site are read together, this is
+    where what they share (the site's template) is learnt, so each page's reader drops it."""
+    return {p: settings.read for p in paths}
+
+
 def transform(art: Article, settings: Settings) -> Article:
     """Summary, keywords and script conversion: every step logged for --explain."""
     from .transforms.chinese import convert_article, detect_variant
@@ -125,8 +131,12 @@ def render(art: Article, stem: str, settings: Settings) -> list[Path]:
     return outputs
 
 
-def convert_one(path: str, settings: Settings, stem: str | None = None) -> Result:
+def convert_one(
+    path: str, settings: Settings, stem: str | None = None, read_opts: ReadOptions | None = None
+) -> Result:
     result = Result(path)
+    if read_opts is not None:
+        settings = dataclasses.replace(settings, read=read_opts)
     try:
         result.article = load(path, settings)
         result.outputs = render(result.article, stem or output_stem(path), settings)

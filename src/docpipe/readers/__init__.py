@@ -16,6 +16,9 @@ class ReadOptions:
     encoding: str | None = None
     max_bytes: int = 0
     rules: tuple[str, ...] = ()  # extra site-profile folders
+    # Lines learnt as boilerplate of this page's site from the other pages of the run
+    # (squashed text -> evidence); see pipeline.read_options_for.
+    learnt: tuple[tuple[str, str], ...] = ()
 
 
 Reader = Callable[[bytes, str, ReadOptions], Article]
