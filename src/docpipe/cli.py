@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +28,7 @@ app = typer.Typer(
 DEBUG = {"on": False}
 
 
-class Variant(str, Enum):
+class Variant(StrEnum):
     hans = "hans"
     hant = "hant"
     tw = "tw"

@@ -8,6 +8,7 @@ fonts that override names, and core properties carry the library's author and a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from datetime import UTC, datetime
@@ -263,10 +264,9 @@ def _add_image(doc, art: Article, block) -> None:
 
     path = Path(art.base_dir, block.src) if block.src else None
     if path and path.is_file():
-        try:
+        # An image python-docx cannot read is left out; its caption stays.
+        with contextlib.suppress(Exception):
             doc.add_picture(str(path), width=Mm(120))
-        except Exception:  # an image python-docx cannot read is left out, its caption stays
-            pass
     if block.caption:
         doc.add_paragraph(block.caption, style="Colophon")
 
@@ -276,10 +276,8 @@ def set_properties(doc, *, title: str, keywords: list[str], author: str, created
     cp = doc.core_properties
     when = EPOCH
     if created:
-        try:
+        with contextlib.suppress(ValueError):
             when = datetime.fromisoformat(created).replace(tzinfo=UTC)
-        except ValueError:
-            pass
     cp.title = title
     cp.subject = subject
     cp.keywords = ", ".join(keywords)
