@@ -74,20 +74,24 @@ eval: setup
 # --- Make-driven publishing: one briefing per saved page, rebuilt only when it changed.
 PAGES_TXT  := $(wildcard samples/*.txt)
 PAGES_HTML := $(wildcard samples/*.html)
-BRIEFINGS  := $(patsubst samples/%.txt,$(OUT)/%.pdf,$(PAGES_TXT)) \
-              $(patsubst samples/%.html,$(OUT)/%.pdf,$(PAGES_HTML))
+BRIEFINGS  := $(foreach f,$(basename $(notdir $(PAGES_TXT) $(PAGES_HTML))),$(OUT)/$(f).pdf $(OUT)/$(f).docx)
 
 briefings: $(BRIEFINGS)
 
-$(OUT)/%.pdf: samples/%.txt | $(STAMP)
+# One docpipe run writes both files: a pattern rule with two targets is a grouped
+# rule in GNU make (its recipe runs once per page, also under -j).
+$(OUT)/%.pdf $(OUT)/%.docx: samples/%.txt | $(STAMP)
 	$(DOCPIPE) convert $< -o $(OUT) -f pdf,docx $(FLAGS)
 
-$(OUT)/%.pdf: samples/%.html | $(STAMP)
+$(OUT)/%.pdf $(OUT)/%.docx: samples/%.html | $(STAMP)
 	$(DOCPIPE) convert $< -o $(OUT) -f pdf,docx $(FLAGS)
 
+# `docpipe pack` is incremental and leaves unchanged files alone: `touch` tells Make
+# the pack is current. The folder is a prerequisite so an added or removed page counts.
 pack: $(OUT)/pack/samples.pdf
-$(OUT)/pack/samples.pdf: $(PAGES_TXT) $(PAGES_HTML) | $(STAMP)
-	$(DOCPIPE) pack samples -o $(OUT)/pack --name samples --title "docpipe 样例简报" $(FLAGS)
+$(OUT)/pack/samples.pdf: $(PAGES_TXT) $(PAGES_HTML) samples | $(STAMP)
+	$(DOCPIPE) pack samples -o $(@D) --name samples --title "docpipe 样例简报" --no-pages $(FLAGS)
+	@touch $@
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,90 @@
+"""Same input and options, same bytes: no wall-clock time, path or random identifier in
+a PDF or DOCX, so Make and version control see real changes only. SOURCE_DATE_EPOCH
+is honoured where a date is needed and the page has none (and for packs)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+
+from conftest import REFERENCE, invoke
+from test_pack import make_pages, sample_pages
+
+FORMATS = "pdf,docx,html,md,json"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+
+
+def _today_stamps() -> list[bytes]:
+    now = datetime.now(UTC)
+    return [now.strftime("D:%Y%m%d").encode(), now.strftime("%Y-%m-%dT").encode()]
+
+
+def _no_clock(pdf: bytes, docx: bytes) -> None:
+    core = zipfile.ZipFile(io.BytesIO(docx)).read("docProps/core.xml")
+    for stamp in _today_stamps():
+        assert stamp not in pdf
+        assert stamp not in core
+
+
+@pytest.mark.parametrize("to", [None, "tw"])
+def test_convert_twice_gives_identical_bytes(tmp_path, runner, to):
+    """The page rendered twice, and a copy of it from another folder: the same bytes
+    (the JSON excepted for the copy: it records the input's path)."""
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    shutil.copy(REFERENCE, other / REFERENCE.name)
+    extra = ["--to", to] if to else []
+    for src, out in ((REFERENCE, "a"), (REFERENCE, "b"), (other / REFERENCE.name, "c")):
+        r = invoke(runner, "convert", str(src), "-o", str(tmp_path / out), "-f", FORMATS, *extra)
+        assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(names) == 5
+    for name in names:
+        a = (tmp_path / "a" / name).read_bytes()
+        assert a == (tmp_path / "b" / name).read_bytes(), name
+        if not name.endswith(".json"):
+            assert a == (tmp_path / "c" / name).read_bytes(), name
+    stem = REFERENCE.stem
+    _no_clock((tmp_path / "a" / f"{stem}.pdf").read_bytes(),
+              (tmp_path / "a" / f"{stem}.docx").read_bytes())
+
+
+def test_undated_page_uses_source_date_epoch(tmp_path, runner, monkeypatch):
+    import docx
+
+    page = next(p for p in make_pages(tmp_path / "pages", 6, with_samples=False) if not p.date)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    for out in ("a", "b"):
+        r = invoke(runner, "convert", str(page.path), "-o", str(tmp_path / out))
+        assert r.exit_code == 0, r.output
+    for suffix in (".pdf", ".docx"):
+        name = page.path.stem + suffix
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    created = docx.Document(tmp_path / "a" / f"{page.path.stem}.docx").core_properties.created
+    assert created == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+
+
+def test_pack_twice_gives_identical_bytes(tmp_path, runner, monkeypatch):
+    """Two packs of the same pages in different folders: identical PDF and DOCX, dated
+    SOURCE_DATE_EPOCH."""
+    import docx
+    from pypdf import PdfReader
+
+    make_pages(tmp_path / "pages", len(sample_pages()) + 1)  # an image, two scripts
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    for out in ("a", "b"):
+        r = invoke(runner, "pack", str(tmp_path / "pages"), "-o", str(tmp_path / out),
+                   "--no-pages", "-j", "2", "--title", "测试")
+        assert r.exit_code == 0, r.output
+    for name in ("pack.pdf", "pack.docx", "pack.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    meta = PdfReader(tmp_path / "a" / "pack.pdf").metadata
+    assert meta["/CreationDate"].startswith("D:20231114221320")
+    created = docx.Document(tmp_path / "a" / "pack.docx").core_properties.created
+    assert created == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    _no_clock((tmp_path / "a" / "pack.pdf").read_bytes(),
+              (tmp_path / "a" / "pack.docx").read_bytes())
