@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from conftest import REFERENCE, invoke
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

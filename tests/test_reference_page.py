@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import REFERENCE, invoke
 
 BOILERPLATE = ["当前位置", "热度:", "声明:", "CopyRight", "ICP备", "商务合作", "传递公益活动"]

@@ -6,6 +6,7 @@ stages that use them, so `docpipe --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
@@ -50,9 +51,10 @@ def user_errors(func):
         except DocpipeError as exc:
             err(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP via _on_signal
+            # Temporary output files are already gone (outputs.atomic_path's cleanup).
+            err(str(exc) or "interrupted")
+            raise typer.Exit(getattr(exc, "exit_code", 130)) from None
 
     return wrapper
 
@@ -128,7 +130,10 @@ def _explain(art) -> None:
 def _internal(path: str, exc: BaseException) -> str:
     if DEBUG["on"]:
         traceback.print_exc()
-    return f"{path}: internal error: {type(exc).__name__}: {exc} (run with --debug for details)"
+    detail = " ".join(str(exc).split())  # one line, however the exception spells it
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    return f"{path}: internal error: {type(exc).__name__}: {detail} (run with --debug for details)"
 
 
 DEFAULT_MAX = 20_000_000
@@ -159,11 +164,14 @@ def convert(
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
                          template_dir=template_dir)
-    paths = expand_inputs(inputs)
+    bad_inputs: list[DocpipeError] = []
+    paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
     clashes = check_collisions(paths)
     read_opts = read_options_for(paths, settings)
-    failed = 0
+    failed = len(bad_inputs)
+    for problem in bad_inputs:  # an empty folder or a pattern that matches nothing
+        err(str(problem))
     for path in paths:
         if path in clashes:
             err(clashes[path])
@@ -204,12 +212,66 @@ def extract(
 
     settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
                          rules=rules, max_bytes=max_bytes)
-    if Path(input).is_dir():
-        raise UsageError("extract takes one page, not a folder", input)
+    with contextlib.suppress(OSError):  # a name too long is reported when read
+        if Path(input).is_dir():
+            raise UsageError("extract takes one page, not a folder", input)
     art = load(input, settings)
     if explain:
         _explain(art)
     sys.stdout.write(dumps(art))
+
+
+class Sort(StrEnum):
+    date = "date"
+    title = "title"
+    input = "input"
+
+
+@app.command()
+@user_errors
+def pack(
+    inputs: Annotated[list[str], typer.Argument(help="Pages (.txt, .html), folders or globs.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
+    name: Annotated[str, typer.Option("--name", help="Pack file name: OUT/NAME.pdf, .docx, "
+                                      ".json.")] = "pack",
+    title: Annotated[str | None, typer.Option("--title", help="Title on the cover "
+                                              "(default: 简报汇编).")] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0,
+                                      help="Worker processes (0: one per CPU).")] = 0,
+    to: ToOpt = None,
+    sort: Annotated[Sort, typer.Option("--sort", help="Order: date (then title), title, "
+                                       "or input order.")] = Sort.date,
+    pages: Annotated[bool, typer.Option("--pages/--no-pages",
+                                        help="Also write each page's own briefing.")] = True,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, ignoring the "
+                                        "cache.")] = False,
+    summary_sentences: SummaryOpt = 2,
+    template_dir: Annotated[Path | None, typer.Option(
+        "--template-dir", help="Folder whose templates override docpipe's.")] = None,
+    encoding: EncodingOpt = None,
+    rules: RulesOpt = None,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")] = False,
+) -> None:
+    """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
+    OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
+    from .pack import PackOptions, build_pack, progress_for, summary_lines
+
+    settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
+                         encoding=encoding, rules=rules, max_bytes=max_bytes,
+                         template_dir=template_dir)
+    opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
+                       force=force)
+    report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))
+    for e in report.failed:
+        err(e.error)
+    if report.pack_error:
+        err(report.pack_error)
+    if not quiet:
+        for line in summary_lines(report):
+            typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -220,8 +282,23 @@ def doctor() -> None:
     raise typer.Exit(run(typer.echo))
 
 
+def _on_signal(signum, frame) -> None:
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so temporary output files are removed.
+    A second signal ends the process at once (the default action)."""
+    import signal
+
+    from .errors import Terminated
+
+    signal.signal(signum, signal.SIG_DFL)
+    raise Terminated(signum)
+
+
 def main() -> None:
     """Console entry point."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
     app()
 
 

@@ -55,7 +55,13 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0", "an MS Office document"),
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Vertical tab and form feed are left out: Word's copied text uses them as line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Characters XML 1.0 forbids (python-docx and lxml refuse them): dropped from page text.
+# Vertical tab and form feed are line breaks in copied Word text: they become newlines.
+_XML_INVALID = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n",
+                         "\u2029": "\n"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,26 @@ def codec_name(name: str) -> str:
 
 def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with line-break controls as newlines and XML-invalid characters dropped."""
+    return _XML_INVALID.sub("", text.translate(_BREAKS))
+
+
+def size_text(n: int) -> str:
+    """A byte count for people: 512 bytes, 37.5 KB, 20.0 MB."""
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1e3:.1f} KB"
+    return f"{n / 1e6:.1f} MB"
+
+
+def too_big(size: int, max_bytes: int, path: str) -> InputError:
+    return InputError(
+        f"input is {size_text(size)}, over the limit of {size_text(max_bytes)} "
+        "(raise it with --max-bytes, 0 for no limit)", path)
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -127,11 +153,7 @@ def decode(
 ) -> Decoded:
     """Decide the charset of `data` and return normalised text, or raise InputError."""
     if max_bytes and len(data) > max_bytes:
-        raise InputError(
-            f"input is {len(data) / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB "
-            "(raise it with --max-bytes)",
-            path,
-        )
+        raise too_big(len(data), max_bytes, path)
     if not data.strip():
         raise InputError("empty input: nothing to convert", path)
 
@@ -214,6 +236,7 @@ def _done(text: str, codec: str, path: str, note: str = "") -> Decoded:
         text = text[1:]
     if not _plausible(text):
         raise InputError(f"decodes as {codec} but is mostly control characters: not a page", path)
+    text = xml_safe(text)
     if not text.strip():
         raise InputError("empty input: only whitespace", path)
     return Decoded(text, codec, note)

@@ -23,3 +23,14 @@ class UsageError(DocpipeError):
 
 class OutputError(DocpipeError):
     """The output folder or file cannot be written."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised by the CLI's signal handler so that cleanup code runs
+    (outputs.atomic_path removes its temporary file) and the exit is 128 + signal."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        self.exit_code = 128 + signum
+        super().__init__(f"terminated by {signal.Signals(signum).name}")

@@ -25,7 +25,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside `target`, renamed onto it only if the block succeeds."""
     ensure_dir(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        # The temporary name must fit where the target's does (255 bytes on most systems).
+        stem = target.name.encode("utf-8")[:200].decode("utf-8", "ignore")
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror}", str(target)) from None
     os.close(fd)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import multiprocessing
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,18 +47,32 @@ class Result:
         return not self.error
 
 
-def expand_inputs(inputs: list[str]) -> list[str]:
-    """Files as given, folders as their pages (sorted), globs expanded, `-` for stdin."""
+def expand_inputs(inputs: list[str], errors: list[InputError] | None = None) -> list[str]:
+    """Files as given, folders as their pages (sorted), globs expanded, `-` for stdin.
+
+    An empty folder or a pattern matching nothing raises InputError, or, when `errors`
+    is given, is appended to it so the other inputs of the run are still converted."""
     found: list[str] = []
     for item in inputs:
+        if errors is not None:
+            try:
+                found += expand_inputs([item])
+            except InputError as exc:
+                errors.append(exc)
+            continue
         p = Path(item)
-        if item == STDIN or p.is_file():
-            found.append(item)
-        elif p.is_dir():
+        try:  # a name too long, a folder that cannot be listed: this input's error only
+            is_file = item == STDIN or p.is_file()
+            is_dir = not is_file and p.is_dir()
             pages = sorted(
                 str(f) for f in p.iterdir()
                 if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
-            )
+            ) if is_dir else []
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", item) from None
+        if is_file:
+            found.append(item)
+        elif is_dir:
             if not pages:
                 raise InputError("folder holds no pages (.txt, .html, .htm)", item)
             found += pages
@@ -71,14 +87,18 @@ def expand_inputs(inputs: list[str]) -> list[str]:
 
 
 def read_bytes(path: str, max_bytes: int = 0) -> bytes:
+    from .decode import too_big
+
     if path == STDIN:
-        return sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(max_bytes + 1) if max_bytes else sys.stdin.buffer.read()
+        if max_bytes and len(data) > max_bytes:
+            raise InputError(f"input is over the limit of {max_bytes} bytes "
+                             "(raise it with --max-bytes, 0 for no limit)", "<stdin>")
+        return data
     p = Path(path)
     try:
-        if max_bytes and p.stat().st_size > max_bytes:
-            raise InputError(
-                f"input is {p.stat().st_size / 1e6:.1f} MB, over the limit of "
-                f"{max_bytes / 1e6:.1f} MB (raise it with --max-bytes)", path)
+        if max_bytes and (size := p.stat().st_size) > max_bytes:
+            raise too_big(size, max_bytes, path)
         return p.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", path) from None
@@ -93,7 +113,23 @@ def read_bytes(path: str, max_bytes: int = 0) -> bytes:
 def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOptions]:
     """Read options per input. When several pages of one site are read together, this is
     where what they share (the site's template) is learnt, so each page's reader drops it."""
-    return {p: settings.read for p in paths}
+    opts = {p: settings.read for p in paths}
+    files = [p for p in dict.fromkeys(paths) if p != STDIN]
+    if len(files) < 2:
+        return opts
+    from .learn import learn, page_of
+
+    pages = []
+    for p in files:
+        try:
+            data = read_bytes(p, settings.read.max_bytes)
+        except DocpipeError:
+            continue  # reported when the page itself is read
+        if (page := page_of(p, data, settings.read.encoding, settings.read.rules)) is not None:
+            pages.append(page)
+    for p, learnt in learn(pages).items():
+        opts[p] = dataclasses.replace(settings.read, learnt=learnt)
+    return opts
 
 
 def transform(art: Article, settings: Settings) -> Article:
@@ -111,8 +147,18 @@ def transform(art: Article, settings: Settings) -> Article:
     return dataclasses.replace(art, variant=detect_variant(art.kept_text()))
 
 
+def _test_crash_hook(path: str) -> None:
+    """Test hook (tests/test_faults.py): with DOCPIPE_TEST_CRASH=<substring of an input
+    path>, a worker process (never the main one) dies at once when it loads that input,
+    as a segfault or the OOM killer would end it."""
+    marker = os.environ.get("DOCPIPE_TEST_CRASH")
+    if marker and marker in path and multiprocessing.parent_process() is not None:
+        os._exit(70)
+
+
 def load(path: str, settings: Settings) -> Article:
     """One input, read, parsed and transformed."""
+    _test_crash_hook(path)
     data = read_bytes(path, settings.read.max_bytes)
     art = read(data, path if path != STDIN else "<stdin>", settings.read)
     return transform(art, settings)

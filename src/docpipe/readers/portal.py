@@ -39,6 +39,7 @@ class Hints:
     author: str = ""
     source: str = ""
     title_in_lines: bool = True  # False: the lines hold only the article text
+    learnt: dict[str, str] = field(default_factory=dict)  # squashed line -> evidence
 
 
 @dataclass
@@ -80,16 +81,19 @@ def _label_regex(labels: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
 
 def _metadata(text: str, profile: Profile, rx: re.Pattern[str]) -> dict[str, str] | None:
     """Parse a metadata line (`来源:本站 热度:192 时间:2025/3/6`) into fields, or None."""
+    text = text.strip("（）()【】[]" + STRIP)
     if len(text) > 160 or len(_SENTENCE_PUNCT.findall(text)) > 1:
         return None
     hits = list(rx.finditer(text))
-    starts_with_date = bool(_DATE.match(text)) and len(text) <= 80
+    d = _DATE.search(text)
+    starts_with_date = bool(d) and d.start() <= 8 and len(text) <= 80 and (
+        d.start() == 0 or _date_line(text))
     if not hits and not starts_with_date:
+        return {"published": d[0]} if d and _date_line(text) else None
+    # One label in the middle of a line: only metadata if what precedes is a date.
+    if hits and hits[0].start() > 0 and len(hits) < 2 and not starts_with_date \
+            and not _DATE.search(text[: hits[0].start()]):
         return None
-    if hits and hits[0].start() > 0 and len(hits) < 2 and not starts_with_date:
-        # One label in the middle of a line: only metadata if what precedes is a date.
-        if not _DATE.search(text[: hits[0].start()]):
-            return None
     field_of = {lab: f for f, labs in profile.labels.items() for lab in labs}
     out: dict[str, str] = {}
     for i, m in enumerate(hits):
@@ -130,31 +134,133 @@ def _breadcrumb_parts(text: str, profile: Profile) -> list[str]:
 
 
 def _is_title_like(text: str) -> bool:
-    return 4 <= len(text) <= 100 and not text.endswith(tuple(SENTENCE_END + "，,：:"))
+    return 4 <= len(text) <= 100 and not text.endswith(("。", "；", ";", "，", ",", "：", ":")) \
+        and not _date_line(text)
 
 
 def _block(text: str, profile: Profile) -> Block:
+    if _sign_off(text):
+        return Block(text=text)
     if profile.point and (m := profile.point.match(text)) and len(m[1]) < len(text):
         return Block(text=text, kind="point", lead_in=m[1])
     if (
         len(text) <= profile.heading_max
         and not _SENTENCE_PUNCT.search(text)
+        and not text.endswith(("：", ":", "，", ",", "、"))
         and (profile.heading is None or profile.heading.match(text) or len(text) <= 20)
     ):
         return Block(text=text, kind="heading")
     return Block(text=text)
 
 
-def _find_title(lines: list[_Line], profile: Profile, hints: Hints, rx) -> tuple[int, str]:
+def _is_prose(text: str) -> bool:
+    """Sentence text: what article paragraphs are made of (and menus, headlines are not)."""
+    s = squash(text)
+    n = len(s)
+    if not n:
+        return False
+    if "。" in s or "；" in s or (n >= 2 and s[-1] in "，,、；;") or (n >= 8 and s[-1] in "：:"):
+        return True
+    commas = sum(s.count(c) for c in "，,、")
+    marks = len(_SENTENCE_PUNCT.findall(s))
+    if (commas and n >= 30) or (commas >= 2 and n >= 25) or (marks and n >= 40):
+        return True
+    return n >= 80 and bool(_CJK.search(s)) and (commas + marks) > 0
+
+
+def _weights(lines: list[_Line], hits: list[tuple[str, bool] | None]) -> list[int]:
+    """Evidence per line for the article's text block: + characters for sentence text,
+    - for rule hits and short unpunctuated lines, 0 for short lines that may be either."""
+    out: list[int] = []
+    for ln, hit in zip(lines, hits, strict=True):
+        n = len(squash(ln.text))
+        if hit:
+            out.append(-max(10, min(n, 60)))
+        elif _is_prose(ln.text):
+            out.append(n)
+        elif n < 40 and _ANY_PUNCT.search(ln.text):
+            out.append(0)
+        else:
+            out.append(-max(6, min(n, 40)))
+    # A run of short non-sentence lines is a link list (headlines, menus): the ambiguous
+    # ones in it count against the article too.
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and out[j] <= 0:
+            j += 1
+        if j - i >= 3:
+            for k in range(i, j):
+                if out[k] == 0:
+                    out[k] = -max(4, len(squash(lines[k].text)) // 2)
+        i = j + 1
+    return out
+
+
+def _core(weights: list[int]) -> tuple[int, int]:
+    """The span of lines with the most sentence text net of boilerplate (max-sum segment)."""
+    return _core_total(weights)[:2]
+
+
+def _core_total(weights: list[int]) -> tuple[int, int, int]:
+    best, best_span = 0, (-1, -1)
+    run, start = 0, 0
+    for i, w in enumerate(weights):
+        if run <= 0:
+            run, start = 0, i
+        run += w
+        if run > best:
+            best, best_span = run, (start, i)
+    return (*best_span, best)
+
+
+_ORG_END = re.compile(
+    r"(局|厅|部|委员会|委|办公室|办|政府|中心|协会|基金会|学会|联合会|商会|公司|集团|研究院|研究所|"
+    r"医院|学校|大学|学院|法院|检察院|银行|党支部|党委|支部|工作组|小组|组委会|秘书处|编辑部)$")
+_SIGN_DATE = re.compile(
+    r"^(?:(?:19|20)\d{2}|[〇一二三四五六七八九零○]{4})\s*年\s*[\d〇一二三四五六七八九十○]{1,3}\s*月"
+    r"\s*[\d〇一二三四五六七八九十○]{1,3}\s*日$|^(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}$")
+
+
+def _sign_off(text: str) -> bool:
+    """An attachment line, an issuing body's name or the date under a notice."""
+    s = squash(text)
+    if re.match(r"^[（(]?(附件|附表|附录)", s) and len(s) <= 60:
+        return True
+    if _SIGN_DATE.match(s):
+        return True
+    if re.match(r"^[（(](完|全文完|终)[)）]$", s):
+        return True
+    return len(s) <= 30 and bool(_ORG_END.search(s)) and not _ANY_PUNCT.search(s)
+
+
+def _date_line(text: str) -> bool:
+    """A short line that states a date and little else (`2019-09-07 13:43 来源: 某报`)."""
+    m = _DATE.search(text)
+    if not m or len(text) > 100 or "。" in text or "，" in text:
+        return False
+    rest = text[: m.start()] + text[m.end():]
+    return len(_CJK.findall(rest)) <= 30
+
+
+def _find_title(
+    lines: list[_Line], profile: Profile, hints: Hints, rx, hits, core: tuple[int, int],
+    weights: list[int],
+) -> tuple[int, str]:
     """Index of the title line in `lines` (-1 if none) and the evidence that chose it."""
+    core_start, core_end = core
+    limit = len(lines) if core_start < 0 else core_start + 3
     if hints.title:
         want = squash(hints.title)
-        for i, ln in enumerate(lines[:200]):
+        for i, ln in enumerate(lines[:limit]):
             s = squash(ln.text)
-            if s == want or (len(s) >= 6 and (s in want or want in s) and len(s) <= 2 * len(want)):
+            if s == want or (len(s) >= 6 and (s in want or want in s)
+                             and 0.7 * len(want) <= len(s) <= 1.5 * len(want)):
                 return i, "title given by the page's metadata"
-    for i, ln in enumerate(lines[:60]):
-        rule = _rule_for(ln.text, profile, in_body=False)
+        if not hints.title_in_lines:
+            return -1, ""
+    for i, ln in enumerate(lines[:limit]):
+        rule = hits[i]
         if rule and rule[0] == "breadcrumb":
             parts = _breadcrumb_parts(ln.text, profile)
             last = squash(parts[-1]).rstrip(".…") if parts else ""
@@ -163,17 +269,68 @@ def _find_title(lines: list[_Line], profile: Profile, hints: Hints, rx) -> tuple
                     s = squash(lines[j].text)
                     if s == last or (s.startswith(last) and len(last) >= 8):
                         return j, f"matches the breadcrumb on line {ln.no}"
-    for i, ln in enumerate(lines[:80]):
-        if _metadata(ln.text, profile, rx) and not (
-            i and _rule_for(ln.text, profile, in_body=False)
-        ):
-            for j in range(i - 1, max(-1, i - 4), -1):
-                cand = lines[j].text
-                if _is_title_like(cand) and not _rule_for(cand, profile, in_body=False) \
-                        and not _metadata(cand, profile, rx):
-                    return j, f"the headline above the metadata line {ln.no}"
-            break
+    # The date/metadata line that the most article text follows closely, and the headline
+    # above it (a sidebar of summaries above the headline must not win).
+    upto = max(limit, core_end + 1) if core_start >= 0 else len(lines)
+    meta_at = [i for i in range(min(upto, len(lines)))
+               if _date_line(lines[i].text) and not (hits[i] and hits[i][1])
+               or not hits[i] and _metadata(lines[i].text, profile, rx)]
+    nearest: dict[int, tuple[int, int]] = {}  # start of the text that follows -> (line, size)
+    for m in meta_at:
+        s, _, total = _core_total(weights[m + 1:])
+        if 0 <= s <= 30:
+            nearest[m + 1 + s] = (m, total)  # a later date line nearer the same text wins
+    followed = sorted(nearest.values())
+    if followed:
+        best = max(t for _, t in followed)
+        order = [m for m, t in followed if t >= 0.7 * best]
+        order += [m for m in reversed(meta_at) if m < limit and m not in order]
+    else:
+        order = [m for m in reversed(meta_at) if m < limit]
+    for m in order:
+        cands: list[int] = []
+        j = m - 1
+        while j >= 0 and len(cands) < 3 and m - j <= 5:
+            text = lines[j].text
+            if j in meta_at:
+                j -= 1
+                continue
+            if _is_title_like(text) and not hits[j] and not text.startswith(("·", "•", "●")) \
+                    and "。" not in text:
+                cands.append(j)
+            elif hits[j] or len(squash(text)) > 100:
+                break
+            j -= 1
+        if cands:
+            pick = cands[0]
+            near = len(squash(lines[pick].text))
+            for c in cands[1:]:
+                if near <= 12 and len(squash(lines[c].text)) >= 2 * near:
+                    pick = c
+                    break
+            return pick, f"the headline above the date/metadata line {lines[m].no}"
+    if core_start > 0:
+        for j in range(core_start - 1, max(-1, core_start - 6), -1):
+            text = lines[j].text
+            if _is_title_like(text) and len(squash(text)) >= 8 and not hits[j] \
+                    and "。" not in text:
+                return j, "the headline-like line just above the article text"
     return -1, ""
+
+
+_LABELLED_NOTICE = re.compile(r"^[【\[（(]?\s*(免责|特别|版权|郑重|重要)?(声明|聲明|申明|提示)")
+
+
+def _text_after(weights: list[int], idx: int) -> int:
+    """Characters of sentence text in the next 5 lines, when at least 3 of them are sentence
+    text (0 otherwise): evidence that the article is not over."""
+    prose = [w for w in weights[idx + 1: idx + 6] if w > 0]
+    return sum(prose) if len(prose) >= 3 else 0
+
+
+def _learnt_rule(text: str, learnt: dict[str, str]) -> tuple[str, bool] | None:
+    why = learnt.get(squash(text)) if learnt else None
+    return (f"site template: {why}", False) if why else None
 
 
 def parse(
@@ -187,43 +344,113 @@ def parse(
     rx = _label_regex(profile.labels)
     dropped: list[Dropped] = []
     meta: dict[str, str] = {}
+    header_meta: dict[str, str] = {}  # metadata lines above the title: only a fallback
 
     def drop(ln: _Line, rule: str) -> None:
         dropped.append(Dropped(ln.no, ln.text, rule))
 
-    t_idx, why = _find_title(lines, profile, hints, rx)
+    hits = [_rule_for(ln.text, profile, in_body=False) or _learnt_rule(ln.text, hints.learnt)
+            for ln in lines]
+    weights = _weights(lines, hits)
+    # An end-of-article phrase (不代表本网立场, 仅供参考) inside a long sentence with more
+    # article text right after it is part of the article, not its end.
+    rescued = {
+        i for i, h in enumerate(hits)
+        if h and h[1] and len(lines[i].text) >= 60 and _is_prose(lines[i].text)
+        and not _LABELLED_NOTICE.match(lines[i].text) and i + 1 < len(lines)
+        and weights[i + 1] > 0 and _text_after(weights, i) >= 200
+    }
+    for i in rescued:
+        art.log.append(f"line {lines[i].no}: kept although rule {hits[i][0]!r} matched: "
+                       "the article text goes on after it")
+        hits[i] = None
+    if rescued:
+        weights = _weights(lines, hits)
+    cs, ce = _core(weights)
+    t_idx, why = _find_title(lines, profile, hints, rx, hits, (cs, ce), weights)
     if t_idx >= 0:
         art.title = lines[t_idx].text
         art.log.append(f"title: line {lines[t_idx].no}, {why}")
     elif hints.title:
         art.title = hints.title
         art.log.append("title: from the page's metadata")
-    if not hints.title_in_lines and t_idx < 0:
-        t_idx = -1  # the lines are all article: nothing is header
+    if t_idx >= 0:  # the article follows its headline: look for its text there
+        cs, ce = _core(weights[t_idx + 1:])
+        if cs >= 0:
+            cs, ce = cs + t_idx + 1, ce + t_idx + 1
+    sign_off: range = range(0)
+    if cs < 0:  # no sentence text at all: everything after the title until a footer rule
+        cs, ce = t_idx + 1, len(lines) - 1
+    else:
+        art.log.append(f"article text: lines {lines[cs].no}-{lines[ce].no} hold the most "
+                       "sentence text (sentence punctuation, length) net of boilerplate")
+        # A notice ends with its attachments, signature and date: short, but article.
+        end, listing = ce, False
+        while end + 1 < len(lines) and end - ce < 8 and not hits[end + 1]:
+            nxt = squash(lines[end + 1].text)
+            if _sign_off(nxt):
+                listing = bool(re.match(r"^[（(]?(附件|附表|附录)", nxt))
+            elif not (listing and re.match(r"^\d{1,2}\s*[.、．]", nxt) and len(nxt) <= 60):
+                break
+            end += 1
+        tail = [squash(lines[i].text) for i in range(ce + 1, end + 1)]
+        if not any(_SIGN_DATE.match(t) or re.match(r"^[（(]?(附件|附表|附录|完|全文完)", t)
+                   for t in tail):
+            end = ce  # names alone after the text are more likely links than a signature
+        if end > ce:
+            art.log.append(f"article text: lines {lines[ce + 1].no}-{lines[end].no} kept as "
+                           "its sign-off (attachment, signature, date)")
+            sign_off = range(ce + 1, end + 1)
+            ce = end
+        if ce == len(lines) - 2 and not hits[-1] and not _metadata(lines[-1].text, profile, rx):
+            # One line after the text and the page ends: a page cut short mid-paragraph.
+            art.log.append(f"article text: line {lines[-1].no} kept, the page ends there")
+            sign_off = range(sign_off.start if sign_off else ce + 1, ce + 2)
+            ce += 1
+    # Between the last share button / metadata line and the text block: short lines that
+    # open the article (下周一，/ 什么？) when sentence text is among them.
+    gap_from = cs
+    while gap_from - 1 > t_idx and not hits[gap_from - 1] \
+            and not _metadata(lines[gap_from - 1].text, profile, rx):
+        gap_from -= 1
+    if not any(_is_prose(lines[i].text) for i in range(gap_from, cs)):
+        gap_from = cs
+    elif gap_from < cs:
+        art.log.append(f"article text: lines {lines[gap_from].no}-{lines[cs - 1].no} open it "
+                       "(after the last share/metadata line, with sentence text among them)")
     site_name = profile.site_name or hints.site
+    crumb_site = ""  # the breadcrumb's root: a weaker clue than the copyright line
+    strict = hints.title_in_lines  # text input: judge lines outside the text block
 
     # Header zone: everything above the title.
     for ln in lines[: max(t_idx, 0)]:
         rule = _rule_for(ln.text, profile, in_body=False)
-        if rule and rule[0] == "breadcrumb" and not site_name:
+        if rule and rule[0] == "breadcrumb" and not crumb_site:
             parts = _breadcrumb_parts(ln.text, profile)
-            if parts and parts[0] not in profile.generic_roots and len(parts) > 1:
-                site_name = parts[0]
+            root = parts[0] if parts else ""
+            if root.endswith("首页") and len(root) > 2:
+                root = root[:-2]
+            if len(parts) > 1 and root not in profile.generic_roots and (
+                root.endswith(("网", "站", "报", "台", "社")) or root != parts[0]
+            ) and " " not in root:
+                crumb_site = root
         m = _metadata(ln.text, profile, rx)
         if m and not rule:
-            meta = {**m, **meta}
+            header_meta = {**m, **header_meta}
             drop(ln, "metadata")
             continue
+        rule = rule or _learnt_rule(ln.text, hints.learnt)
         drop(ln, rule[0] if rule else "site-header (above the title)")
 
     # After the title: metadata, lead and editor's note, then the body, then the footer.
     body: list[tuple[_Line, Block]] = []
     footer_from: tuple[int, str] | None = None
     pending: str = ""  # "lead" / "note": a label whose text is in the next paragraph
-    for ln in lines[t_idx + 1:]:
+    for idx in range(t_idx + 1, len(lines)):
+        ln = lines[idx]
         text = ln.text
         if footer_from:
-            rule = _rule_for(text, profile, in_body=True)
+            rule = _rule_for(text, profile, in_body=True) or _learnt_rule(text, hints.learnt)
             drop(ln, rule[0] if rule else f"footer (after the {footer_from[1]} on line {footer_from[0]})")
             continue
         if pending:
@@ -233,10 +460,20 @@ def parse(
                 art.editor_note = text
             pending = ""
             continue
-        rule = _rule_for(text, profile, in_body=bool(body))
+        rule = _rule_for(text, profile, in_body=bool(body)) or _learnt_rule(text, hints.learnt)
+        if rule and not rule[1] and idx < cs and _date_line(text) and (
+            m := _metadata(text, profile, rx)
+        ):  # `2019年09月11日 新浪科技 收藏本文`: the date line, with a button in it
+            meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
+            drop(ln, "metadata")
+            continue
+        if idx in rescued:
+            rule = None
         if rule:
             drop(ln, rule[0])
-            if rule[1]:
+            if rule[0] == "editor-credit" and (m := _metadata(text, profile, rx)):
+                meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
+            if rule[1] and (body or idx >= cs):
                 footer_from = (ln.no, rule[0])
             continue
         if (lead := _split_label(text, profile.lead_labels)) is not None and not art.lead:
@@ -247,32 +484,53 @@ def parse(
             art.editor_note = note
             pending = "" if note else "note"
             continue
-        if len(body) < 3 and (m := _metadata(text, profile, rx)):
+        if (len(body) < 3 or idx > ce or (idx >= ce - 1 and not _is_prose(text))) and (
+            idx not in sign_off
+        ) and (m := _metadata(text, profile, rx)):
+            if body and "editor" in m and not _is_prose(text):
+                footer_from = (ln.no, "editor's credit")
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
             continue
-        body.append((ln, _block(text, profile)))
+        if idx < gap_from and strict and not _is_prose(text):
+            drop(ln, "before the article text: short line without sentence punctuation "
+                     "(navigation, share or link)")
+            continue
+        if idx > ce:
+            footer_from = (ln.no, "end of the article text")
+            drop(ln, f"after the article text (the text block ends on line {lines[ce].no}; "
+                     "what follows has little sentence text)")
+            continue
+        body.append((ln, Block(text=text) if idx in sign_off else _block(text, profile)))
 
     # Trailing lines after the last sentence of the article: short, unpunctuated.
-    while body and body[-1][1].kind == "heading" and len(body) > 1:
+    while body and body[-1][1].kind == "heading" and len(body) > 1 \
+            and not _sign_off(body[-1][0].text):
         ln, _ = body.pop()
         dropped.append(Dropped(ln.no, ln.text, "trailing short line after the article"))
 
     art.body = [b for _, b in body]
     art.dropped = sorted(dropped, key=lambda d: d.line)
-    _apply_metadata(art, meta, profile, hints, site_name, lines)
+    meta = {**header_meta, **meta}
+    _apply_metadata(art, meta, profile, hints, site_name, lines, crumb_site)
     return art
+
+
+_BUTTONS = re.compile(r"(\s+(举报|分享|收藏|打印|纠错|关闭|评论|字号|[大中小]\s*[中小]?)\b.*)$")
 
 
 def _apply_metadata(
     art: Article, meta: dict[str, str], profile: Profile, hints: Hints, site: str,
-    lines: list[_Line],
+    lines: list[_Line], crumb_site: str = "",
 ) -> None:
-    if not site:
-        site = _site_from_copyright(lines, profile)
+    site = site or _site_from_copyright(lines, profile) or crumb_site
     art.site = site
     source = meta.get("source", "") or hints.source
     source = re.split(r"\s{2,}", source)[0].strip(STRIP) if source else ""
+    source = _BUTTONS.sub("", source).strip(STRIP + "|｜")
+    if m := re.search(r"\s+(记者|記者|作者|通讯员|通訊員|撰文)\s*[:：]?\s*(\S.*)$", source):
+        source = source[: m.start()].strip(STRIP)  # `江南晚报 记者 孙立`
+        meta.setdefault("author", m[2].strip(STRIP))
     if source and any(source == s or source.startswith(s) for s in profile.this_site):
         art.log.append(f"source: {source!r} means this site -> {site or '(site unknown)'}")
         source = site or source
@@ -288,11 +546,16 @@ def _apply_metadata(
 
 def _site_from_copyright(lines: list[_Line], profile: Profile) -> str:
     """`CopyRight © 2022 中国·中华慈善公益网 版权所有` -> the site's name."""
-    for ln in reversed(lines[-40:]):
-        m = re.search(
-            r"(?i)(?:copyright|©|\(c\))[\s©\d\-–,]*([^\s©]{2,30}?)\s*(?:版权所有|all rights)",
-            ln.text,
-        )
-        if m and _CJK.search(m[1]):
-            return m[1].split("·")[-1]
+    patterns = (
+        r"(?i)(?:copyright|©|\(c\))[\s©\d\-–,]*([^\s©|｜]{2,30}?)\s*(?:版权所有|版權所有|all rights)",
+        r"(?:^|\s)([^\s©|｜:：\d]{2,30}?)\s*(?:版权所有|版權所有)",
+        r"(?:版权所有|版權所有)\s*[:：]?\s*(?:©\s*)?(?:\d{4}\s*)?([^\s©|｜,，。]{2,30})",
+        r"^(?:主办单位|主办|主辦單位|主辦)\s*[:：]\s*([^\s©|｜,，。]{2,30})",
+        r"(?i)^(?:copyright|©)[\s©\d\-–,]*([^\s©|｜,，。]{2,30})$",
+    )
+    for rx in patterns:
+        for ln in reversed(lines[-60:]):
+            m = re.search(rx, ln.text)
+            if m and _CJK.search(m[1]) and not re.search(r"[，。：:]", m[1]):
+                return m[1].split("·")[-1]
     return ""

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..decode import xml_safe
 from ..model import Article
 from ..outputs import write_bytes
 from ..transforms.chinese import LANG
@@ -214,8 +216,25 @@ def header_footer(section, title: str, attribution: str) -> None:
             r.font.size = Pt(8.5)
 
 
+def xml_safe_article(art: Article) -> Article:
+    """`art` without the control characters XML forbids (python-docx raises on them).
+    Readers already drop them (decode.xml_safe); this guards Articles made elsewhere."""
+    import dataclasses
+
+    from ..decode import xml_safe
+
+    fields = {f: xml_safe(getattr(art, f)) for f in
+              ("title", "site", "source", "author", "editor", "url", "lead", "editor_note",
+               "summary")}
+    body = [dataclasses.replace(b, text=xml_safe(b.text), lead_in=xml_safe(b.lead_in),
+                                caption=xml_safe(b.caption)) for b in art.body]
+    return dataclasses.replace(art, **fields, body=body,
+                               keywords=[xml_safe(k) for k in art.keywords])
+
+
 def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title") -> None:
     """The briefing's content, appended to `doc` (a single briefing or a pack)."""
+    art, title = xml_safe_article(art), xml_safe(title)
     doc.add_paragraph(L.briefing + (f" · {art.site}" if art.site else ""), style="Kicker")
     doc.add_paragraph(title, style=heading)
     meta = []
@@ -262,8 +281,10 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
 def _add_image(doc, art: Article, block) -> None:
     from docx.shared import Mm
 
-    path = Path(art.base_dir, block.src) if block.src else None
-    if path and path.is_file():
+    # Only a file inside the page's own folder (the reader checks; so does the writer).
+    base = Path(art.base_dir).resolve() if art.base_dir else None
+    path = (base / block.src).resolve() if base and block.src else None
+    if path and path.is_relative_to(base) and path.is_file():
         # An image python-docx cannot read is left out; its caption stays.
         with contextlib.suppress(Exception):
             doc.add_picture(str(path), width=Mm(120))
@@ -275,13 +296,18 @@ def set_properties(doc, *, title: str, keywords: list[str], author: str, created
                    variant: str, subject: str = "") -> None:
     cp = doc.core_properties
     when = EPOCH
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()  # reproducible builds
+    if epoch:
+        with contextlib.suppress(ValueError, OverflowError, OSError):
+            when = datetime.fromtimestamp(int(epoch), UTC)
     if created:
         with contextlib.suppress(ValueError):
             when = datetime.fromisoformat(created).replace(tzinfo=UTC)
-    cp.title = title
-    cp.subject = subject
-    cp.keywords = ", ".join(keywords)
-    cp.author = author or "docpipe"
+    # Core properties hold at most 255 characters (python-docx raises beyond that).
+    cp.title = title[:255]
+    cp.subject = subject[:255]
+    cp.keywords = ", ".join(keywords)[:255]
+    cp.author = (author or "docpipe")[:255]
     cp.last_modified_by = "docpipe"
     cp.comments = "docpipe"
     cp.language = LANG[variant][0]
@@ -307,6 +333,7 @@ def deterministic_bytes(doc) -> bytes:
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
+    art = xml_safe_article(art)
     L = labels_for(art.variant, opts)
     title = display_title(art, opts)
     doc = new_document(art.variant)

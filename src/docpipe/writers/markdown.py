@@ -9,13 +9,19 @@ from ..model import Article
 from ..outputs import write_text
 from . import RenderOptions, display_title, labels_for
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|&~])")
 
 
 def md_escape(text: str) -> str:
-    """Page text must not become Markdown or HTML markup."""
+    """Page text must not become Markdown or HTML markup (nor entities, lists, rules)."""
     text = _SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"^(\d+)\.", r"\1\\.", text)
+    text = re.sub(r"(?m)^(\s*)([-+=])", r"\1\\\2", text)  # list items, rules, setext
+    return re.sub(r"(?m)^(\s*\d+)([.)])", r"\1\\\2", text)
+
+
+def md_url(url: str) -> str:
+    """A URL from the page, safe inside `<…>` and `(…)`: no spaces, brackets or quotes."""
+    return re.sub(r"[\s<>()\[\]\"'`\\]", lambda m: f"%{ord(m[0]):02X}", url)
 
 
 def render(art: Article, opts: RenderOptions) -> str:
@@ -49,11 +55,11 @@ def render(art: Article, opts: RenderOptions) -> str:
         elif b.kind == "point":
             out += [f"**{e(b.lead_in)}**{e(b.rest)}", ""]
         elif b.kind == "image":
-            out += [f"![{e(b.caption)}]({b.src})" if b.src else f"*{e(b.caption)}*", ""]
+            out += [f"![{e(b.caption)}]({md_url(b.src)})" if b.src else f"*{e(b.caption)}*", ""]
         else:
             out += [e(b.text), ""]
     if art.url:
-        out += [f"{L.url}：<{art.url}>", ""]
+        out += [f"{L.url}：<{md_url(art.url)}>", ""]
     return "\n".join(out)
 
 

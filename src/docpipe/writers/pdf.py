@@ -1,4 +1,7 @@
-"""PDF briefing: the HTML template rendered by WeasyPrint, fonts embedded as subsets."""
+"""PDF briefing: the HTML template rendered by WeasyPrint, fonts embedded as compact subsets.
+
+WeasyPrint is imported here, on first use, never by `docpipe --help`.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +13,31 @@ from ..model import Article
 from ..outputs import write_bytes
 from . import RenderOptions
 from .fetch import safe_fetcher
+from .fonts import load_weasyprint, write_pdf
 from .html import render as render_html
 
 
 @lru_cache(maxsize=1)
 def font_config():
     """One font configuration per process: fontconfig set-up is the slow part."""
+    load_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
 
 
-def pdf_bytes(html: str, roots: list[Path], base_dir: Path) -> bytes:
-    """Render `html`; assets resolve against `base_dir` and only `roots` may be read."""
-    from weasyprint import HTML
+def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True) -> bytes:
+    """Render `html`; assets resolve against `base_dir` and only `roots` may be read.
 
+    `shrink`: embed CID-keyed CJK fonts as compact subsets, without WeasyPrint's empty
+    glyph slots (see `fonts.py`: a third of the size, same pages and text); False gives
+    WeasyPrint's own output (the tests compare the two).
+    """
+    HTML = load_weasyprint().HTML
     doc = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=safe_fetcher(roots))
     ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-    return doc.write_pdf(font_config=font_config(), pdf_identifier=ident)
+    options = {"font_config": font_config(), "pdf_identifier": ident}
+    return write_pdf(doc, **options) if shrink else doc.write_pdf(**options)
 
 
 def roots_for(art: Article, opts: RenderOptions) -> list[Path]:

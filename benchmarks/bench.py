@@ -1,0 +1,439 @@
+"""Speed and size of docpipe, measured side by side with the naive path, in one run.
+
+    python benchmarks/bench.py [--pages N] [--runs N] [--skip-naive] [--json PATH]
+
+Measures, on this machine and in this run (the machine may be shared and noisy: every
+time is a median of several runs, and every ratio compares figures of the same run):
+
+- CLI start: `docpipe --help`, wall time;
+- one briefing end to end from the command line: the reference page -> PDF + DOCX, --to tw;
+- one briefing warm, in-process (parse, summary, conversion, PDF, DOCX), and its stages;
+- a pack of N (100) pages, `docpipe pack -j 2`, against the naive path on the same pages:
+  one `docpipe convert` process per page, one after another; the pack's peak memory (RSS
+  of the pack process and all its workers together, polled from /proc);
+- the size of the reference page's PDF and of the pack PDF, and their embedded fonts.
+
+Prints one table (target beside each figure, ratio to the naive path) and writes every
+figure, with the raw samples, to benchmarks/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REF = ROOT / "samples" / "000_0e4211b785ff5086.txt"
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+TARGETS = {  # name -> (limit, unit); every target is an upper bound, but the pack ratio
+    "cli_help_s": (0.3, "s"),
+    "briefing_cli_s": (1.5, "s"),
+    "briefing_warm_s": (0.35, "s"),
+    "pack_s": (30.0, "s"),
+    "pack_speedup_x": (5.0, "x"),  # a lower bound
+    "pack_peak_rss_mb": (600.0, "MB"),
+    "ref_pdf_kb": (400.0, "KB"),
+    "pack_pdf_mb": (6.0, "MB"),
+}
+
+
+def docpipe_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("docpipe")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "docpipe.cli"]
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+CPU: dict[str, list[float]] = {}  # figure -> CPU seconds (user + sys) of each run
+
+
+def run_timed(cmd: list[str], figure: str = "") -> float:
+    """Wall seconds of one run; its CPU seconds (all its processes) go to CPU[figure]."""
+    cpu = _children_cpu()
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t
+    CPU.setdefault(figure, []).append(_children_cpu() - cpu)
+    return wall
+
+
+# --- peak memory of a process tree, from /proc -------------------------------------------
+
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+            parents[int(entry.name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = [root], [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.append(pid)
+                frontier.append(pid)
+    return tree
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in KB; PSS splits shared pages among their users."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def run_with_peak(cmd: list[str], figure: str = "", interval: float = 0.05
+                  ) -> tuple[float, float, float, list[tuple[float, str]]]:
+    """(wall s, peak RSS MB, peak PSS MB, its stderr lines with their time) of one run;
+    RSS and PSS are of the whole process tree (the command and all its workers)."""
+    peak_rss = peak_pss = 0
+    cpu = _children_cpu()
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak_rss, peak_pss
+        while not stop.is_set():
+            mems = [_memory_kb(pid) for pid in _tree(proc.pid)]
+            peak_rss = max(peak_rss, sum(m[0] for m in mems))
+            peak_pss = max(peak_pss, sum(m[1] for m in mems))
+            stop.wait(interval)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    lines = [(time.perf_counter() - t, line.rstrip()) for line in proc.stderr]
+    proc.wait()
+    wall = time.perf_counter() - t
+    CPU.setdefault(figure, []).append(_children_cpu() - cpu)
+    stop.set()
+    poller.join()
+    if proc.returncode:
+        tail = "\n".join(line for _, line in lines[-10:])
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {tail}")
+    return wall, peak_rss / 1024, peak_pss / 1024, lines
+
+
+# --- the pages of the pack: the reference page, varied ------------------------------------
+
+def make_pages(folder: Path, n: int) -> list[Path]:
+    """`n` distinct pages: the reference page with its own title, date and one paragraph
+    of the page's sentences reshuffled (so each page's text and glyphs differ a little)."""
+    text = REF.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    title = "小而美,大作为 ——加快构建志愿服务国际合作交流新格局"
+    sentences = [s for s in re.findall(r"[^。]+。", text) if 20 <= len(s) <= 80]
+    anchor = next(i for i, line in enumerate(lines) if line.startswith("志愿服务是一个国家"))
+    pages = []
+    for i in range(n):
+        rng = random.Random(i)
+        day = time.strftime("%Y/%-m/%-d", time.gmtime(1735689600 + 86400 * i))  # from 2025/1/1
+        extra = "".join(rng.sample(sentences, 3))
+        varied = [line.replace(title, f"{title}（第{i + 1}期）").replace("2025/3/6", day)
+                  for line in lines]
+        varied[anchor:anchor] = [extra, ""]
+        page = folder / f"page_{i + 1:03d}.txt"
+        page.write_text("\n".join(varied), encoding="utf-8")
+        pages.append(page)
+    return pages
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+def pdf_fonts(pdf: Path) -> list[str]:
+    if not shutil.which("pdffonts"):
+        return []
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+
+
+def warm_inprocess(runs: int, out: Path) -> dict:
+    """One briefing in this process, after a first (cold) one: medians of each stage."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from docpipe.pipeline import Settings, load, render
+
+    settings = Settings(variant="tw", out_dir=out, formats=("pdf", "docx"))
+    pdf_only = dataclasses.replace(settings, formats=("pdf",))
+    docx_only = dataclasses.replace(settings, formats=("docx",))
+    t = time.perf_counter()
+    render(load(str(REF), settings), "warm", settings)
+    cold = time.perf_counter() - t
+    totals, loads, pdfs, docxs, cpus = [], [], [], [], []
+    for _ in range(runs):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        art = load(str(REF), settings)
+        t1 = time.perf_counter()
+        render(art, "warm", pdf_only)
+        t2 = time.perf_counter()
+        render(art, "warm", docx_only)
+        t3 = time.perf_counter()
+        cpus.append(time.process_time() - c0)
+        totals.append(t3 - t0)
+        loads.append(t1 - t0)
+        pdfs.append(t2 - t1)
+        docxs.append(t3 - t2)
+    med = statistics.median
+    return {"cold_first_s": cold, "total_s": med(totals), "parse_transform_s": med(loads),
+            "pdf_s": med(pdfs), "docx_s": med(docxs), "samples_s": totals, "cpu_s": med(cpus)}
+
+
+PROFILE = [  # label, file suffix, function: cumulative times in one profiled CLI briefing
+    ("whole command, in the interpreter", "bench-profile", "<module>"),
+    ("import docpipe.cli (Typer, Rich)", "docpipe/cli.py", "<module>"),
+    ("Typer parameter coercion (imports pydantic)", "typer/_coercion.py", "build_runtime_param"),
+    ("read + parse + summary + keywords + OpenCC", "docpipe/pipeline.py", "load"),
+    ("  of which keywords: jieba + dictionary load", "docpipe/transforms/keywords.py", "_model"),
+    ("  of which OpenCC converter set-up", "docpipe/transforms/chinese.py", "converter"),
+    ("PDF, first of the process", "docpipe/writers/pdf.py", "write"),
+    ("  of which import weasyprint", "weasyprint/__init__.py", "<module>"),
+    ("    of which cffi parsing WeasyPrint's C declarations", "cffi/api.py", "cdef"),
+    ("  of which font configuration (fontconfig)", "docpipe/writers/pdf.py", "font_config"),
+    ("DOCX (incl. import python-docx)", "docpipe/writers/docx.py", "write"),
+]
+
+
+def profile_briefing(cmd_out: Path) -> list[tuple[str, float]]:
+    """cProfile of one CLI briefing (PDF + DOCX, --to tw), grouped as in PROFILE."""
+    import pstats
+
+    stats_file = cmd_out / "briefing.prof"
+    script = cmd_out / "bench-profile.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.argv = ['docpipe', 'convert', {str(REF)!r}, '-o', {str(cmd_out)!r}, "
+        "'-f', 'pdf,docx', '--to', 'tw', '-q']\n"
+        "import docpipe.cli\n"
+        "try:\n    docpipe.cli.main()\nexcept SystemExit:\n    pass\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats_file), str(script)],
+                   check=True, stdout=subprocess.DEVNULL)
+    stats = pstats.Stats(str(stats_file)).stats  # type: ignore[attr-defined]
+    rows = []
+    for label, suffix, func in PROFILE:
+        total = sum(v[3] for (file, _, name), v in stats.items()
+                    if file.endswith(suffix if suffix != "bench-profile" else "bench-profile.py")
+                    and name == func)
+        rows.append((label, total))
+    return rows
+
+
+def pack_available(cmd: list[str]) -> bool:
+    r = subprocess.run([*cmd, "pack", "--help"], capture_output=True)
+    return r.returncode == 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pages", type=int, default=100, help="pages in the pack (100)")
+    ap.add_argument("--runs", type=int, default=7, help="runs per median (7)")
+    ap.add_argument("--jobs", type=int, default=2, help="pack workers (2)")
+    ap.add_argument("--skip-naive", action="store_true", help="do not run the per-page loop")
+    ap.add_argument("--json", type=Path, default=RESULTS, help="results file")
+    ap.add_argument("--profile", action="store_true",
+                    help="also print a cProfile breakdown of one CLI briefing")
+    args = ap.parse_args()
+
+    cmd = docpipe_cmd()
+    load_before = os.getloadavg()
+    res: dict = {"figures": {}, "naive": {}, "detail": {}}
+    fig, naive, detail = res["figures"], res["naive"], res["detail"]
+    tmp = Path(tempfile.mkdtemp(prefix="docpipe-bench-"))
+    try:
+        # Warm the OS file cache and docpipe's keyword cache once, outside every figure.
+        subprocess.run([*cmd, "convert", str(REF), "-o", str(tmp / "w"), "-q"], check=True)
+
+        help_s = [run_timed([*cmd, "--help"], "cli_help_s") for _ in range(args.runs)]
+        fig["cli_help_s"] = statistics.median(help_s)
+        detail["cli_help_samples_s"] = help_s
+
+        one = tmp / "one"
+        conv = [*cmd, "convert", str(REF), "-o", str(one), "-f", "pdf,docx", "--to", "tw", "-q"]
+        e2e = [run_timed(conv, "briefing_cli_s") for _ in range(max(3, args.runs - 2))]
+        fig["briefing_cli_s"] = statistics.median(e2e)
+        detail["briefing_cli_samples_s"] = e2e
+        ref_pdf = one / f"{REF.stem}.pdf"
+        fig["ref_pdf_kb"] = ref_pdf.stat().st_size / 1000
+        detail["ref_pdf_fonts"] = pdf_fonts(ref_pdf)
+        detail["ref_docx_kb"] = (one / f"{REF.stem}.docx").stat().st_size / 1000
+
+        if args.profile:
+            (tmp / "prof").mkdir()
+            detail["briefing_cli_profile_s"] = dict(profile_briefing(tmp / "prof"))
+
+        warm = warm_inprocess(args.runs, tmp / "warm")
+        fig["briefing_warm_s"] = warm["total_s"]
+        detail["briefing_warm"] = warm
+
+        pages_dir = tmp / "pages"
+        pages_dir.mkdir()
+        pages = make_pages(pages_dir, args.pages)
+        detail["pack_pages"] = len(pages)
+        if pack_available(cmd):
+            pack_out = tmp / "pack"
+            wall, peak, pss, lines = run_with_peak(
+                [*cmd, "pack", str(pages_dir), "-o", str(pack_out), "--name", "bench",
+                 "-j", str(args.jobs), "--to", "tw"], "pack_s")
+            fig["pack_s"] = wall
+            fig["pack_peak_rss_mb"] = peak
+            detail["pack_peak_pss_mb"] = pss
+            pages_done = [t for t, line in lines if line.startswith("rendering the pack")]
+            if pages_done:  # the pack's progress lines: pages phase, then the pack itself
+                detail["pack_phases_s"] = {"pages": pages_done[0], "pack": wall - pages_done[0]}
+            pack_pdf = pack_out / "bench.pdf"
+            fig["pack_pdf_mb"] = pack_pdf.stat().st_size / 1e6
+            detail["pack_pdf_fonts"] = pdf_fonts(pack_pdf)
+            detail["pack_page_pdfs"] = len(list(pack_out.glob("page_*.pdf")))
+        else:
+            for key in ("pack_s", "pack_peak_rss_mb", "pack_pdf_mb"):
+                fig[key] = None
+            detail["pack"] = "docpipe pack is not available: n/a"
+
+        if not args.skip_naive:
+            naive_out = tmp / "naive"
+            times, peaks = [], []
+            for page in pages:
+                wall, peak, _, _ = run_with_peak([*cmd, "convert", str(page), "-o",
+                                                  str(naive_out), "-f", "pdf,docx", "--to", "tw",
+                                                  "-q"], "naive")
+                times.append(wall)
+                peaks.append(peak)
+            naive["pack_s"] = sum(times)
+            naive["pack_cpu_s"] = sum(CPU["naive"])
+            naive["per_page_median_s"] = statistics.median(times)
+            naive["pack_peak_rss_mb"] = max(peaks)
+            sizes = sorted(p.stat().st_size for p in naive_out.glob("*.pdf"))
+            naive["pack_pdf_mb"] = sum(sizes) / 1e6  # the pages' PDFs, side by side
+            if fig.get("pack_s"):
+                fig["pack_speedup_x"] = naive["pack_s"] / fig["pack_s"]
+            else:
+                fig["pack_speedup_x"] = None
+        else:
+            fig["pack_speedup_x"] = None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    res["machine"] = {
+        "cpus": os.cpu_count(),
+        "load_avg_before": load_before,
+        "load_avg_after": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
+    res["targets"] = {k: {"limit": v[0], "unit": v[1]} for k, v in TARGETS.items()}
+    res["cpu_s"] = {k: statistics.median(v) for k, v in CPU.items() if k != "naive"}
+    if "briefing_warm" in detail:
+        res["cpu_s"]["briefing_warm_s"] = detail["briefing_warm"]["cpu_s"]
+    if "pack_cpu_s" in naive:
+        res["cpu_s"]["naive_pack_s"] = naive["pack_cpu_s"]
+    print_table(res)
+    args.json.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwritten: {args.json}")
+    return 0
+
+
+ROWS = [  # key, label, format, naive key
+    ("cli_help_s", "CLI start: docpipe --help", "{:.2f} s", None),
+    ("briefing_cli_s", "1 briefing, CLI, PDF+DOCX --to tw", "{:.2f} s", None),
+    ("briefing_warm_s", "1 briefing, warm, in-process", "{:.3f} s", None),
+    ("pack_s", "pack of {n} pages, -j 2", "{:.1f} s", "pack_s"),
+    ("pack_speedup_x", "  speed-up over the naive loop", "{:.1f}x", None),
+    ("pack_peak_rss_mb", "  peak RSS (all processes)", "{:.0f} MB", "pack_peak_rss_mb"),
+    ("ref_pdf_kb", "reference page PDF", "{:.0f} KB", None),
+    ("pack_pdf_mb", "pack PDF ({n} pages)", "{:.2f} MB", "pack_pdf_mb"),
+]
+
+
+def print_table(res: dict) -> None:
+    fig, naive = res["figures"], res["naive"]
+    n = res["detail"].get("pack_pages", 0)
+    cpu = res.get("cpu_s", {})
+    head = (f"{'measure':<36} {'docpipe':>10} {'(cpu)':>8} {'target':>9} {'':>4} "
+            f"{'naive':>10} {'ratio':>7}")
+    print(head)
+    print("-" * len(head))
+    for key, label, fmt, naive_key in ROWS:
+        value = fig.get(key)
+        limit, unit = TARGETS[key]
+        target = (f">= {limit:g}x" if unit == "x" else f"<= {limit:g}")
+        shown = fmt.format(value) if value is not None else "n/a"
+        if value is None:
+            verdict = ""
+        elif unit == "x":
+            verdict = "ok" if value >= limit else "MISS"
+        else:
+            verdict = "ok" if value <= limit else "MISS"
+        nv = naive.get(naive_key) if naive_key else None
+        naive_shown = fmt.format(nv) if nv is not None else ""
+        ratio = f"{nv / value:.1f}x" if nv and value else ""
+        cpu_shown = f"{cpu[key]:.2f}" if key in cpu else ""
+        print(f"{label.format(n=n):<36} {shown:>10} {cpu_shown:>8} {target:>9} {verdict:>4} "
+              f"{naive_shown:>10} {ratio:>7}")
+    d = res["detail"]
+    w = d.get("briefing_warm", {})
+    if w:
+        print(f"\nwarm briefing stages (median): parse+summary+keywords+conversion "
+              f"{w['parse_transform_s']:.3f} s, PDF {w['pdf_s']:.3f} s, DOCX {w['docx_s']:.3f} s;"
+              f" first (cold) in-process {w['cold_first_s']:.2f} s")
+    if naive:
+        print(f"naive path: one `docpipe convert` per page, one after another "
+              f"({naive['per_page_median_s']:.2f} s per page median); its 'pack PDF' is "
+              f"the {n} page PDFs side by side")
+        if cpu.get("pack_s") and naive.get("pack_cpu_s"):
+            print(f"pack vs naive in CPU seconds: {cpu['pack_s']:.1f} vs {naive['pack_cpu_s']:.1f}"
+                  f" ({naive['pack_cpu_s'] / cpu['pack_s']:.1f}x less work)")
+    if "pack_phases_s" in d:
+        ph = d["pack_phases_s"]
+        print(f"pack phases: pages (parse + each page's PDF and DOCX, -j 2) {ph['pages']:.1f} s, "
+              f"then the pack PDF + DOCX {ph['pack']:.1f} s; peak PSS "
+              f"{d['pack_peak_pss_mb']:.0f} MB (RSS with shared pages split)")
+    fonts = d.get("ref_pdf_fonts")
+    if fonts:
+        print(f"fonts: reference PDF {len(fonts)} ({', '.join(fonts)}); "
+              f"pack PDF {len(d.get('pack_pdf_fonts', []))}")
+    print("(cpu): median CPU seconds (user + sys, all processes) of the same runs: less "
+          "sensitive than wall time to a busy machine")
+    prof = d.get("briefing_cli_profile_s")
+    if prof:
+        print("\none CLI briefing under cProfile (cumulative s; profiling adds overhead):")
+        for label, seconds in prof.items():
+            print(f"  {label:<58} {seconds:6.3f}")
+    m = res["machine"]
+    print(f"machine: {m['cpus']} CPUs, load average (1 min) {m['load_avg_before'][0]:.2f} "
+          f"before the run, {m['load_avg_after'][0]:.2f} after; Python {m['python']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

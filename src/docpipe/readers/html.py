@@ -1,0 +1,413 @@
+"""Reader for saved HTML pages (`.html`, `.htm`, saved "complete" with a `NAME_files/` folder).
+
+1. Charset: BOM, then the declared `<meta charset>` / `http-equiv`, then detection; a
+   declared charset that does not decode cleanly loses to one that does (decode.decode).
+2. Page metadata from the markup: title (h1, og:title, `<title>` minus the site suffix),
+   date (article meta tags), canonical URL, site name.
+3. Main content with trafilatura (as XML, so paragraphs, headings and images stay apart).
+4. The same line classifier as text input (readers/portal.py) on what trafilatura kept:
+   Chinese metadata lines (来源/时间/作者/责任编辑), 导读, 编者按, and boilerplate that the
+   library kept (disclaimers, comment notices, share prompts, related links).
+5. Local images from the page's own folder are kept with their caption; remote images are
+   never fetched and never reach the Article.
+
+trafilatura and lxml are imported inside functions: the CLI does not pay for them at start.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .. import profiles
+from ..decode import decode
+from ..errors import InputError
+from ..model import Article, Block
+from . import ReadOptions
+from .portal import STRIP, Hints, clean, parse, parse_date, squash
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-.:]+)""", re.IGNORECASE
+)
+_TITLE_SEPARATORS = re.compile(r"\s*(?:[|｜_—–]|-{1,2}|\s-\s|::|——)\s*")
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "og:release_date", "pubdate",
+    "publishdate", "publish_date", "publishtime", "published_time", "datepublished",
+    "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
+    "parsely-pub-date", "weibo:article:create_at", "mediapub:publish_time", "pub_date",
+    "article:published", "firstpublishedtime", "release_date",
+)
+_BLOCK_TAGS = {"p", "head", "item", "quote", "cell", "code", "list", "row", "table"}
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset the page declares in its first bytes (`<meta charset>` or http-equiv)."""
+    m = _META_CHARSET.search(data[:8192])
+    return m[1].decode("ascii", "replace") if m else None
+
+
+def _text_of(el) -> str:
+    return clean(re.sub(r"\s+", " ", el.text_content() if hasattr(el, "text_content") else ""))
+
+
+def _meta(tree, *names: str) -> str:
+    wanted = {n.lower() for n in names}
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in wanted and (val := clean(el.get("content") or "")):
+            return val
+    return ""
+
+
+def _strip_suffix(title: str, site: str) -> str:
+    """`标题_网易新闻` / `标题 - 新浪财经 | 新浪网` -> `标题` (the longest leading part)."""
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p]
+    if len(parts) <= 1:
+        return title.strip(STRIP)
+    if site:
+        parts = [p for p in parts if squash(p) != squash(site)] or parts
+    # The headline is the first part unless it is a short section name before a long one.
+    first = parts[0]
+    longest = max(parts, key=len)
+    return (longest if len(first) < 6 and len(longest) > 2 * len(first) else first).strip(STRIP)
+
+
+def doc_title(tree) -> str:
+    t = tree.find(".//title")
+    return _text_of(t) if t is not None else ""
+
+
+def page_title(tree, site: str = "") -> tuple[str, str]:
+    """The headline of the page and where it came from."""
+    og = _meta(tree, "og:title", "twitter:title")
+    doc = doc_title(tree)
+    refs = [(squash(x), squash(_strip_suffix(x, site))) for x in (og, doc) if x]
+
+    def agrees(text: str) -> bool:
+        # Part of the <title> / og:title, and most of its headline part (not the logo).
+        s = squash(text)
+        return any(s in full and len(s) >= 0.5 * len(head) for full, head in refs)
+
+    heads = [h for h in (_text_of(h) for h in tree.iter("h1")) if 4 <= len(h) <= 120]
+    for h in sorted(heads, key=len, reverse=True):
+        if agrees(h):
+            return h, "the page's h1 (matches its <title>)"
+    for el in tree.iter("h2", "h3", "div", "span", "p", "strong", "td"):
+        cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if el.tag not in ("h2", "h3") and "title" not in cls.lower():
+            continue
+        h = _text_of(el)
+        if 6 <= len(h) <= 120 and agrees(h):
+            return h, f"the page's <{el.tag}> (matches its <title>)"
+    if og:
+        return _strip_suffix(og, site), "og:title"
+    if doc:
+        return _strip_suffix(doc, site), "<title> without the site's name"
+    if len(heads) == 1:
+        return heads[0], "the page's h1"
+    return "", ""
+
+
+def page_date(tree) -> str | None:
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in _DATE_META and (d := parse_date(el.get("content") or "")):
+            return d
+    for el in tree.iter("time"):
+        if d := parse_date(el.get("datetime") or "") or parse_date(_text_of(el)):
+            return d
+    return None
+
+
+_SKIP = {"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "option",
+         "textarea", "button", "form"}
+_INLINE = {"a", "span", "b", "i", "em", "strong", "font", "small", "big", "sub", "sup", "u",
+           "label", "abbr", "cite", "code", "img", "time", "mark", "q", "s", "var", "wbr"}
+
+
+def visible_lines(tree) -> list[str]:
+    """The page's text roughly as a browser shows it: one line per block element."""
+    out: list[str] = [""]
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _SKIP or not tag:
+            if el.tail:
+                out[-1] += el.tail
+            return
+        style = (el.get("style") or "").replace(" ", "").lower()
+        hidden = "display:none" in style or "visibility:hidden" in style or \
+            el.get("hidden") is not None
+        block = tag not in _INLINE
+        if not hidden:
+            if block:
+                out.append("")
+            if tag == "br":
+                out.append("")
+            if el.text:
+                out[-1] += el.text
+            for child in el:
+                walk(child)
+            if block:
+                out.append("")
+        if el.tail:
+            out[-1] += el.tail
+
+    body = tree.body if tree.body is not None else tree
+    try:
+        walk(body)
+    except RecursionError:  # absurdly deep markup: block structure is lost, text is not
+        out[:] = body.text_content().split("\n")
+    return [x for x in (clean(re.sub(r"\s+", " ", t)) for t in out) if x]
+
+
+def _local_image(src: str, base: Path) -> str:
+    """`page_files/a.jpg` -> the relative path when the file is inside the page's folder."""
+    if not src or re.match(r"(?i)^(?:[a-z][a-z0-9+.-]*:|//)", src):
+        return ""  # http:, https:, data:, file:, protocol-relative: never fetched
+    rel = unquote(urlsplit(src).path)
+    try:
+        target = (base / rel).resolve()
+        target.relative_to(base.resolve())
+    except (ValueError, OSError):
+        return ""
+    return str(target.relative_to(base.resolve())) if target.is_file() else ""
+
+
+def _extract(html: str, url: str):
+    """trafilatura's main content as XML (None when it finds nothing)."""
+    import trafilatura
+
+    xml = trafilatura.extract(
+        html, url=url or None, output_format="xml", include_images=False,
+        include_comments=False, include_tables=True, include_formatting=False,
+        with_metadata=False, favor_recall=True,
+    )
+    if not xml:
+        return None
+    from lxml import etree
+
+    return etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True))
+
+
+def _content_lines(root) -> list[str]:
+    """Lines of the extracted text: one per paragraph, heading, list item or cell."""
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = "".join(buf)
+        buf.clear()
+        for part in text.split("\n"):
+            if t := clean(re.sub(r"[ \t\u00a0]+", " ", part)):
+                lines.append(t)
+
+    def walk(el) -> None:
+        if el.tag == "lb":
+            buf.append("\n")
+        elif el.tag != "graphic":
+            block = el.tag in _BLOCK_TAGS
+            if block:
+                flush()
+            if el.text:
+                buf.append(el.text)
+            for child in el:
+                walk(child)
+            if block:
+                flush()
+        if el.tail:
+            buf.append(el.tail)
+
+    main = root.find(".//main") if root.tag != "main" else root
+    walk(main if main is not None else root)
+    flush()
+    return lines
+
+
+def _as_in_page(lines: list[str], page_lines: list[str]) -> list[str]:
+    """The extracted lines with the page's own characters: the library normalises text
+    (Unicode NFC: compatibility ideographs, combining marks), docpipe invents nothing."""
+    import unicodedata
+
+    def nfc(t: str) -> str:
+        return unicodedata.normalize("NFC", t)
+
+    chars = set("".join(page_lines)) | {" "}
+    original = {nfc(squash(v)): v for v in page_lines}
+    by_nfc: dict[str, str] = {}
+    for ch in chars:
+        by_nfc.setdefault(nfc(ch), ch)
+    out = []
+    for line in lines:
+        if set(line) <= chars:
+            out.append(line)
+        elif (v := original.get(nfc(squash(line)))) is not None:
+            out.append(v)
+        else:  # character by character: the page's form of each one, or its decomposition
+            fixed = []
+            for ch in line:
+                if ch in chars:
+                    fixed.append(ch)
+                elif ch in by_nfc:
+                    fixed.append(by_nfc[ch])
+                elif set(d := unicodedata.normalize("NFD", ch)) <= chars:
+                    fixed.append(d)
+            out.append("".join(fixed))
+    return [x for x in out if x.strip()]
+
+
+def read(data: bytes, path: str, opts: ReadOptions) -> Article:
+    from lxml import html as lxml_html
+
+    declared = declared_charset(data)
+    decoded = decode(data, path=path, encoding=opts.encoding, declared=declared,
+                     max_bytes=opts.max_bytes)
+    text = decoded.text
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str with an encoding decl
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except Exception as exc:  # lxml's parser errors are not a documented hierarchy
+        raise InputError(f"not an HTML page: {exc}", path) from None
+
+    url = _meta(tree, "og:url")
+    canon = tree.find(".//link[@rel='canonical']")
+    if canon is not None and (canon.get("href") or "").startswith("http"):
+        url = canon.get("href")
+    site = _meta(tree, "og:site_name")
+    title, title_why = page_title(tree, site)
+    published = page_date(tree)
+
+    base = Path(path).parent if path not in ("-", "<stdin>") else None
+    page_lines = visible_lines(tree)
+    visible = "\n".join(page_lines)
+    root = _extract(text, url)
+    log = [f"read: html, {decoded.encoding}" + (f" ({decoded.note})" if decoded.note else "")
+           + (f", declared {declared}" if declared and not decoded.note else "")]
+    lines = _as_in_page(_content_lines(root), page_lines) if root is not None else []
+    if title:
+        log.append(f"title: {title_why}")
+
+    page_text = "\n".join([title, *page_lines[:80], *page_lines[-80:]])
+    profile = profiles.profile_for(page_text, url=url, extra=opts.rules)
+    learnt = dict(opts.learnt)
+    # The page's visible text through the same line classifier as text input: the metadata
+    # line (date, 来源, 作者) is often outside the container the library keeps, and it is the
+    # fallback when the library finds nothing.
+    page = parse(page_lines, profile, Hints(title=title, site=site, url=url, learnt=learnt),
+                 path=path) if page_lines else None
+    art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
+                                      learnt=learnt), path=path) if lines else None
+    if art is not None and any(b.kind == "para" for b in art.body):
+        log.append(
+            f"extraction: trafilatura kept {len(lines)} paragraphs "
+            f"({sum(len(x) for x in lines)} characters) of about {len(visible)} characters of "
+            "visible page text; the rest (navigation, sidebars, comments, footer) is not "
+            "listed line by line"
+        )
+    elif page is not None:
+        log.append("extraction: trafilatura found no main content; docpipe's line classifier "
+                   "read the page's visible text instead (its dropped lines are listed)")
+        art, page = page, None
+    else:
+        raise InputError("no article text found: the page has no visible text", path)
+    if title and not art.title:
+        art.title = title
+    if page is not None and page.title and (not title or title_why.startswith("<title>")) \
+            and (not title or squash(title) in squash(page.title)
+                 or squash(page.title) in squash(doc_title(tree))):
+        # A bare <title> is the weakest clue: the headline line the classifier found above
+        # the date line, when it agrees with the <title>, is the better one.
+        art.title = page.title
+        log.append("title: the headline line in the page's text (agrees with its <title>)")
+    if page is not None:
+        filled = []
+        for name in ("published", "source", "author", "editor", "views", "site"):
+            if not getattr(art, name) and getattr(page, name):
+                setattr(art, name, getattr(page, name))
+                filled.append(name)
+        if filled:
+            art.log.append("metadata from the page's visible text: " + ", ".join(filled))
+    if not art.published and published:
+        art.published = published
+        art.log.append("published: from the page's <meta> tags")
+    art.base_dir = str(base) if base else ""
+    art.log = log + [x for x in art.log if not x.startswith("title: from")]
+    art.url = art.url or url
+    if profile.name != "generic":
+        art.log.insert(1, f"site profile: {profile.name}")
+    images, skipped = _article_images(tree, art, base)
+    art.body = _place_images(art, images)
+    if opts.learnt:
+        art.log.append(f"site template: {len(opts.learnt)} line(s) learnt from the other pages "
+                       "of this site read together")
+    if images:
+        art.log.append(f"images: kept {len(images)} local image(s) from the page's folder")
+    if skipped:
+        art.log.append(f"images: left out {skipped} remote or missing image(s) (never fetched)")
+    if all(b.kind in ("heading", "image") for b in art.body) and not art.editor_note \
+            and not art.lead:
+        raise InputError("no article text found: the page is only boilerplate", path)
+    return art
+
+
+def _article_images(tree, art: Article, base: Path | None):
+    """Images inside the article's container in the page, in document order, as
+    (index of the body block they follow, src, caption); and how many were left out
+    (remote or missing: never fetched)."""
+    order = {el: i for i, el in enumerate(tree.iter())}
+    paras = [squash(b.text) for b in art.body if b.kind != "image"]
+    want = {t: i for i, t in enumerate(paras) if len(t) >= 8}
+    found: dict[int, object] = {}
+    for el in tree.iter("p", "div", "section", "td", "li", "span", "font", "h2", "h3", "h4"):
+        t = squash(el.text_content())
+        if t in want and want[t] not in found:
+            found[want[t]] = el
+    if not found:
+        return [], 0
+    # The article's container: the nearest common ancestor of the matched paragraphs.
+    chains = [list(el.iterancestors()) for el in found.values()]
+    common = [a for a in chains[0] if all(a in c for c in chains[1:])]
+    container = common[0] if common else None
+    if container is None:
+        return [], 0
+    anchors = sorted((order[el], i) for i, el in found.items())
+    images: list[tuple[int, str, str]] = []
+    skipped = 0
+    for img in container.iter("img"):
+        src = _local_image(img.get("src", ""), base) if base else ""
+        if not src:
+            skipped += 1
+            continue
+        caption = ""
+        fig = next((a for a in img.iterancestors("figure")), None)
+        if fig is not None and (cap := fig.find(".//figcaption")) is not None:
+            caption = _text_of(cap)
+        caption = caption or clean(img.get("alt") or img.get("title") or "")
+        at = order[img]
+        after = max((i for pos, i in anchors if pos < at), default=-1)
+        images.append((after, src, caption))
+    return images, skipped
+
+
+def _place_images(art: Article, images: list[tuple[int, str, str]]) -> list[Block]:
+    """Insert image blocks after the body paragraph they follow in the page; a caption
+    the extraction also kept as a paragraph is kept once, with its image."""
+    if not images:
+        return art.body
+    captions = {squash(c) for _, _, c in images if c}
+    after: dict[int, list[Block]] = {}
+    for para, src, caption in images:
+        after.setdefault(para, []).append(Block(text=caption, kind="image", src=src,
+                                                caption=caption))
+    out = list(after.get(-1, []))
+    n = -1
+    for b in art.body:
+        if b.kind != "image":
+            n += 1
+            if squash(b.text) not in captions:
+                out.append(b)
+            out += after.get(n, [])
+        else:
+            out.append(b)
+    return out

@@ -1,0 +1,74 @@
+"""benchmarks/eval.py: the scoring, and the scores on the dev corpus when it is present."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def eval_module():
+    spec = importlib.util.spec_from_file_location("docpipe_eval", ROOT / "benchmarks" / "eval.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_normalisation_folds_width_punctuation_and_space():
+    ev = eval_module()
+    assert ev.norm("“一元 助学”，十年。") == ev.norm('"一元助学",十年.')
+    assert ev.norm("ＡＢＣ　１２３") == "ABC123"
+
+
+def test_counting_like_trafilaturas_evaluation():
+    ev = eval_module()
+    s = ev.Scores("x")
+    label = {"id": "p", "title": "标题", "published": None,
+             "with": ["甲乙丙", "丁戊己"], "without": ["版权所有", "上一篇"]}
+    s.add(label, "标题\n甲乙丙\n版权所有", "标题", None)
+    assert (s.tp, s.fn, s.fp, s.tn) == (1, 1, 1, 1)
+    assert s.precision == 0.5 and s.recall == 0.5 and s.f1 == 0.5
+    assert s.title_acc == 1.0 and s.date_acc == 1.0
+
+
+def test_skips_without_corpus(tmp_path):
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "eval.py")],
+                         env={"DOCPIPE_CORPUS": str(tmp_path / "absent"), "PATH": ""},
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0
+    assert "skipped" in res.stdout
+
+
+def test_scores_on_dev_corpus(corpus):
+    ev = eval_module()
+    results = {s.name: s for s in ev.evaluate(corpus)}
+    txt, html = results["docpipe .txt"], results["docpipe .html"]
+    traf, naive = results["trafilatura .html"], results["unchanged .txt"]
+    pages = len(ev.labels(corpus))
+    assert txt.pages == html.pages == pages
+    print("\n" + ev.table(list(results.values()), corpus))
+    assert txt.recall >= 0.97
+    assert txt.f1 >= traf.f1
+    assert html.f1 >= traf.f1 + 0.02
+    for s in (txt, html):
+        assert s.title_acc >= 0.9, s.misses
+        assert s.date_acc >= 0.9, s.misses
+    assert naive.recall == 1.0  # the baseline keeps everything
+
+
+def test_scores_hold_when_pages_are_read_together(corpus):
+    """Learning the templates of the corpus's multi-page sites must not cost recall."""
+    ev = eval_module()
+    results = {s.name: s for s in ev.evaluate(corpus, together=True)}
+    assert results["docpipe .txt"].recall >= 0.97
+    assert results["docpipe .html"].recall >= 0.97
+
+
+def test_labels_are_readable(corpus):
+    for line in (corpus / "dev.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        assert (corpus / f"{rec['id']}.txt").is_file() and (corpus / f"{rec['id']}.html").is_file()
