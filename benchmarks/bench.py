@@ -416,8 +416,9 @@ def print_table(res: dict) -> None:
                   f" ({naive['pack_cpu_s'] / cpu['pack_s']:.1f}x less work)")
     if "pack_phases_s" in d:
         ph = d["pack_phases_s"]
-        print(f"pack phases: pages (parse + each page's PDF and DOCX, -j 2) {ph['pages']:.1f} s, "
-              f"then the pack PDF + DOCX {ph['pack']:.1f} s; peak PSS "
+        print(f"pack phases: until 'rendering the pack' (start, parse every page, -j 2) "
+              f"{ph['pages']:.1f} s, then the pack PDF + DOCX beside each page's PDF + DOCX "
+              f"{ph['pack']:.1f} s; peak PSS "
               f"{d['pack_peak_pss_mb']:.0f} MB (RSS with shared pages split)")
     fonts = d.get("ref_pdf_fonts")
     if fonts:

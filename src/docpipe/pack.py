@@ -1,8 +1,9 @@
 """Briefing packs: many pages -> one PDF and one DOCX with cover, contents and bookmarks.
 
-    inputs ──read + sha256──▶ cache lookup ──▶ workers (spawn): load + per-page files
+    inputs ──read + sha256──▶ cache lookup ──▶ workers (spawn), phase 1: load (parse)
                                                      │
-        manifest ◀── pack PDF / DOCX (one document each) ◀── Articles in pack order
+        manifest ◀── workers, phase 2, one queue: pack PDF, pack DOCX (one document
+                     each, Articles in pack order), then each page's PDF + DOCX
 
 - Workers are `spawn` processes (WeasyPrint is imported only inside them). A page that
   fails, or whose worker process dies, is reported and left out; the rest still land.
@@ -78,6 +79,7 @@ class Entry:
     title: str = ""
     rebuilt: bool = False
     cacheable: bool = True  # False for crashes: tried again next run
+    pending: bool = False  # parsed, its own files not written yet (not cached as done)
 
     def manifest_row(self) -> dict[str, Any]:
         return {
@@ -147,6 +149,35 @@ def build_page(task: PageTask) -> dict[str, Any]:
         return {"error": f"{task.path}: internal error: {type(exc).__name__}: {exc}",
                 "cacheable": False}
     return {"article": art, "outputs": [p.name for p in outputs], "error": ""}
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """Write one page's briefings from its Article (parsed earlier by `build_page`)."""
+
+    path: str
+    stem: str
+    article: Article
+    settings: Settings  # out_dir and the page formats
+
+
+def render_page(task: RenderTask) -> dict[str, Any]:
+    """Write one page's PDF and DOCX from its parsed Article. Runs in a worker."""
+    from .pipeline import render
+
+    try:
+        outputs = render(task.article, task.stem, task.settings)
+    except DocpipeError as exc:
+        return {"error": str(exc), "cacheable": True}
+    except Exception as exc:  # a bug: reported for this page only, tried again next run
+        return {"error": f"{task.path}: internal error: {type(exc).__name__}: {exc}",
+                "cacheable": False}
+    return {"outputs": [p.name for p in outputs], "error": ""}
+
+
+def run_task(task: Any) -> dict[str, Any]:
+    """One task of the pack's second phase: the pack's PDF or DOCX, or a page's files."""
+    return render_pack(task) if isinstance(task, PackJob) else render_page(task)
 
 
 @dataclass(frozen=True)
@@ -247,6 +278,7 @@ def _pack_docx(job: PackJob) -> None:
 
     from .decode import xml_safe
     from .writers.docx import (
+        _Adder,
         _field,
         add_article,
         deterministic_bytes,
@@ -277,10 +309,17 @@ def _pack_docx(job: PackJob) -> None:
     # Word fills the TOC with page numbers when it opens the file; until then it lists titles.
     _field(toc, 'TOC \\o "1-1" \\h \\z \\u', placeholder="\n".join(titles))
 
+    adder = _Adder(doc)
     for (_, art), title in zip(job.items, titles, strict=True):
-        first = len(doc.paragraphs)
-        add_article(doc, art, labels_for(art.variant, job.render), title, heading="Heading 1")
-        doc.paragraphs[first].paragraph_format.page_break_before = True  # each on a new page
+        added: list = []
+
+        def add(text: str = "", style: str | None = None, added=added):
+            added.append(adder(text, style))
+            return added[-1]
+
+        add_article(doc, art, labels_for(art.variant, job.render), title, heading="Heading 1",
+                    add=add)
+        added[0].paragraph_format.page_break_before = True  # each on a new page
     update_fields_on_open(doc)
     set_properties(doc, title=cover["title"], keywords=[], author="docpipe",
                    created=job.created, variant=job.variant, subject=cover["subtitle"])
@@ -669,6 +708,8 @@ def build_pack(
             if todo:
                 by_path = {e.input: e for e in todo}
 
+                # Phase 1: parse every page (~30 ms each), so that the pack's own PDF, the
+                # longest single job, can start at once and run beside the pages' files.
                 def page_done(task: PageTask, result: dict) -> None:
                     e = by_path[task.path]
                     e.rebuilt = True
@@ -679,19 +720,20 @@ def build_pack(
                         e.article = result["article"]
                         e.title = display_title(e.article, settings.render)
                         e.outputs = list(result["outputs"])
-                    progress.page(e)
-
-                def page_crashed(task: PageTask) -> dict:
-                    return {"error": f"{task.path}: the worker process died converting this "
-                                     "page (crash, out of memory or killed)",
-                            "cacheable": False}
+                        e.pending = bool(page_settings.formats)
+                    if not e.pending:
+                        progress.page(e)
 
                 tasks = [PageTask(e.input, e.stem,
-                                  dataclasses.replace(page_settings, out_dir=out,
+                                  dataclasses.replace(page_settings, out_dir=out, formats=(),
                                                       read=read_opts[e.input]))
                          for e in todo]
-                workers.run(page_worker, tasks, page_done, page_crashed)
-            _pack(report, settings, opts, common, created, cache, workers, progress)
+                workers.run(page_worker, tasks, page_done, _page_crashed)
+            # Phase 2: the pack's PDF and DOCX, and each page's own files, all in one queue.
+            renders = [RenderTask(e.input, e.stem, e.article,
+                                  dataclasses.replace(page_settings, out_dir=out))
+                       for e in todo if e.pending]
+            _pack(report, settings, opts, common, created, cache, workers, progress, renders)
         except BaseException:  # interrupted: keep what is done for the next run
             cache["pack"] = {}
             _save_cache(cache_path, cache, report)
@@ -727,15 +769,77 @@ def _restore(e: Entry, hit: dict | None, out: Path) -> bool:
     return True
 
 
+def _page_crashed(task: PageTask | RenderTask) -> dict:
+    return {"error": f"{task.path}: the worker process died converting this "
+                     "page (crash, out of memory or killed)",
+            "cacheable": False}
+
+
 def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dict,
-          created: str | None, cache: dict, workers: Workers, progress) -> None:
+          created: str | None, cache: dict, workers: Workers, progress,
+          renders: list[RenderTask] = ()) -> None:
+    """Write the pack's PDF and DOCX and run `renders` (the pages' own files) beside them.
+
+    The pack jobs go first in the queue: the PDF, one WeasyPrint document of every page,
+    is the longest job. A page whose own files then fail is left out of the pack, which
+    is written again without it (rare: the page parsed, only its writer failed)."""
+    by_path = {e.input: e for e in report.entries}
+    entry_of = {t.path: by_path[t.path] for t in renders}
+    pack_errors: list[str] = []
+
+    def done(task: Any, result: dict) -> None:
+        if isinstance(task, PackJob):
+            if result.get("error"):
+                pack_errors.append(result["error"])
+            return
+        e = entry_of[task.path]
+        e.pending = False
+        if result.get("error"):
+            e.status, e.error = "failed", result["error"]
+            e.cacheable = bool(result.get("cacheable"))
+            e.outputs = []
+        else:
+            e.outputs = list(result["outputs"])
+        progress.page(e)
+
+    def crashed(task: Any) -> dict:
+        if isinstance(task, PackJob):
+            return {"error": f"{task.target}: the worker process died rendering the pack"}
+        return _page_crashed(task)
+
+    plan = _pack_plan(report, settings, opts, common, created, cache)
+    jobs = plan[0] if plan else []
+    if jobs:
+        progress.pack(f"rendering the pack ({len(jobs[0].items)} briefings)")
+    workers.run(run_task, [*jobs, *renders], done, crashed)
+    if not plan:
+        return
+    jobs, key, included = plan
+    if any(e.status != "ok" for e in included):  # a page failed after the pack started
+        pack_errors.clear()
+        cache["pack"] = {}  # the files on disk now hold that page: never up to date
+        plan = _pack_plan(report, settings, opts, common, created, cache)
+        if not plan:
+            return
+        jobs, key, _ = plan
+        workers.run(run_task, jobs, done, crashed)
+    report.pack_rebuilt = True
+    report.pack_error = "; ".join(pack_errors)
+    cache["pack"] = {} if pack_errors else {"key": key}
+
+
+def _pack_plan(report: PackReport, settings: Settings, opts: PackOptions, common: dict,
+               created: str | None, cache: dict
+               ) -> tuple[list[PackJob], str, list[Entry]] | None:
+    """The pack's PDF and DOCX jobs, their cache key and the pages in them; None when
+    the pack is up to date or there is no page to pack (then `report.pack_error`)."""
     out, name = report.out_dir, report.name
     ok = sorted((e for e in report.entries if e.status == "ok"), key=_sort_key(opts.sort))
     targets = [out / f"{name}.pdf", out / f"{name}.docx"]
     report.pack_outputs = targets
     if not ok:
         report.pack_error = "no page could be converted: no pack written"
-        return
+        return None
     arts = [e.article for e in ok]
     variant = _pack_variant(settings, arts)
     L = labels_for(variant, settings.render)
@@ -747,25 +851,12 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
                    "name": name, "variant": variant, "created": when})
     if (not opts.force and cache["pack"].get("key") == key
             and all(t.is_file() for t in targets)):
-        return
+        return None
     cover = _cover(title, arts, variant, L)
     items = tuple((f"b{i:03d}", e.article) for i, e in enumerate(ok, 1))
     jobs = [PackJob(kind, target, items, cover, variant, when, settings.render)
             for kind, target in zip(("pdf", "docx"), targets, strict=True)]
-    progress.pack(f"rendering the pack ({len(ok)} briefings)")
-    errors: list[str] = []
-
-    def done(job: PackJob, result: dict) -> None:
-        if result.get("error"):
-            errors.append(result["error"])
-
-    def crashed(job: PackJob) -> dict:
-        return {"error": f"{job.target}: the worker process died rendering the pack"}
-
-    workers.run(render_pack, jobs, done, crashed)
-    report.pack_rebuilt = True
-    report.pack_error = "; ".join(errors)
-    cache["pack"] = {} if errors else {"key": key}
+    return jobs, key, ok
 
 
 def _manifest(report: PackReport, opts: PackOptions, settings: Settings) -> str:
@@ -793,7 +884,7 @@ def _save_cache(path: Path, cache: dict, report: PackReport) -> None:
     for e in report.entries:
         if not e.key or (e.status == "failed" and not e.cacheable) or e.status == "skipped":
             continue
-        if e.status == "ok" and e.article is None:  # not built (an interrupted run)
+        if e.status == "ok" and (e.article is None or e.pending):  # not built (interrupted)
             continue
         rec: dict[str, Any] = {"key": e.key, "status": e.status, "outputs": e.outputs}
         if e.status == "ok" and e.article is not None:

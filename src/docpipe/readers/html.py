@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .. import profiles
-from ..decode import decode
+from ..decode import decode, xml_safe
 from ..errors import InputError
 from ..model import Article, Block
 from . import ReadOptions
@@ -276,15 +276,17 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
         url = canon.get("href")
     site = _meta(tree, "og:site_name")
     title, title_why = page_title(tree, site)
+    title = xml_safe(title)  # character references (&#1;) can spell what bytes could not
     published = page_date(tree)
 
     base = Path(path).parent if path not in ("-", "<stdin>") else None
-    page_lines = visible_lines(tree)
+    page_lines = [xml_safe(line) for line in visible_lines(tree)]
     visible = "\n".join(page_lines)
     root = _extract(text, url)
     log = [f"read: html, {decoded.encoding}" + (f" ({decoded.note})" if decoded.note else "")
            + (f", declared {declared}" if declared and not decoded.note else "")]
-    lines = _as_in_page(_content_lines(root), page_lines) if root is not None else []
+    lines = [xml_safe(line) for line in _content_lines(root)] if root is not None else []
+    lines = _as_in_page(lines, page_lines) if lines else []
     if title:
         log.append(f"title: {title_why}")
 

@@ -150,13 +150,13 @@ def _compact_subset(font, to_unicode, hinting) -> bool:
         inp = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
                      harfbuzz_subset.hb_subset_input_destroy)
         keep = sorted({0, *to_unicode})
-        gids = ffi.new(f"hb_codepoint_t[{len(keep)}]", keep)
+        gids = ffi.new("hb_codepoint_t[]", keep)  # one type string: cffi parses it once
         harfbuzz.hb_set_add_sorted_array(
             harfbuzz_subset.hb_subset_input_glyph_set(inp), gids, len(keep))
         drop = sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROP)
         harfbuzz.hb_set_add_sorted_array(
             harfbuzz_subset.hb_subset_input_set(inp, _SETS_DROP_TABLE_TAG),
-            ffi.new(f"hb_codepoint_t[{len(drop)}]", drop), len(drop))
+            ffi.new("hb_codepoint_t[]", drop), len(drop))
         harfbuzz_subset.hb_subset_input_set_flags(
             inp, _DESUBROUTINIZE | _PASSTHROUGH | (0 if hinting else _NO_HINTING)
             | (_NOTDEF_OUTLINE if font.missing else 0))
