@@ -256,7 +256,8 @@ def pack(
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
-    from .pack import PackOptions, build_pack, progress_for, summary_lines
+    from .pack import PackOptions, build_pack, summary_lines
+    from .progress import progress_for
 
     settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,

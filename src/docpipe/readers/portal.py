@@ -48,12 +48,6 @@ class _Line:
     text: str
 
 
-@dataclass
-class _State:
-    art: Article
-    dropped: list[Dropped] = field(default_factory=list)
-
-
 def clean(line: str) -> str:
     return line.strip(STRIP)
 
