@@ -55,9 +55,10 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(DOCPIPE) convert samples -o $(OUT) -f pdf,docx,html,md,json $(FLAGS)
 	$(DOCPIPE) convert samples/000_0e4211b785ff5086.txt -o $(OUT)/tw --to tw
+	$(DOCPIPE) pack samples -o $(OUT)/pack --name samples --title "docpipe 样例简报" --no-pages -q
 	@echo
-	@echo "Briefings written to $(OUT)/ (Traditional, Taiwan: $(OUT)/tw/)"
-	@ls -1 $(OUT)/*.pdf $(OUT)/tw/*.pdf
+	@echo "Briefings written to $(OUT)/ (Traditional, Taiwan: $(OUT)/tw/; the pack: $(OUT)/pack/)"
+	@ls -1 $(OUT)/*.pdf $(OUT)/tw/*.pdf $(OUT)/pack/*.pdf
 
 test: setup
 	$(BIN)/python -m pytest -q
