@@ -132,6 +132,33 @@ def _rule_dirs(extra: tuple[str, ...]) -> list[Path]:
     return dirs
 
 
+@dataclass(frozen=True)
+class Patterns:
+    """Generic layout evidence from `[patterns]` of generic.toml (see its comments)."""
+
+    sign_org: re.Pattern[str]
+    sign_date: re.Pattern[str]
+    attachment: re.Pattern[str]
+    end_mark: re.Pattern[str]
+    labelled_notice: re.Pattern[str]
+    buttons: re.Pattern[str]
+    reporter: re.Pattern[str]
+    site_owner: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=1)
+def patterns() -> Patterns:
+    path = RULES_DIR / "generic.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))["patterns"]
+    try:
+        return Patterns(**{
+            k: tuple(re.compile(x) for x in v) if isinstance(v, list) else re.compile(v)
+            for k, v in raw.items()
+        })
+    except (re.error, TypeError) as exc:
+        raise UsageError(f"[patterns]: {exc}", str(path)) from None
+
+
 @lru_cache(maxsize=8)
 def generic() -> Profile:
     return _load(RULES_DIR / "generic.toml")

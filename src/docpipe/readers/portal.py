@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import Article, Block, Dropped
-from ..profiles import Profile
+from ..profiles import Profile, patterns
 
 STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_END = "。！？!?；;…"
@@ -208,24 +208,14 @@ def _core_total(weights: list[int]) -> tuple[int, int, int]:
     return (*best_span, best)
 
 
-_ORG_END = re.compile(
-    r"(局|厅|部|委员会|委|办公室|办|政府|中心|协会|基金会|学会|联合会|商会|公司|集团|研究院|研究所|"
-    r"医院|学校|大学|学院|法院|检察院|银行|党支部|党委|支部|工作组|小组|组委会|秘书处|编辑部)$")
-_SIGN_DATE = re.compile(
-    r"^(?:(?:19|20)\d{2}|[〇一二三四五六七八九零○]{4})\s*年\s*[\d〇一二三四五六七八九十○]{1,3}\s*月"
-    r"\s*[\d〇一二三四五六七八九十○]{1,3}\s*日$|^(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}$")
-
-
 def _sign_off(text: str) -> bool:
     """An attachment line, an issuing body's name or the date under a notice."""
-    s = squash(text)
-    if re.match(r"^[（(]?(附件|附表|附录)", s) and len(s) <= 60:
+    s, p = squash(text), patterns()
+    if p.attachment.match(s) and len(s) <= 60:
         return True
-    if _SIGN_DATE.match(s):
+    if p.sign_date.match(s) or p.end_mark.match(s):
         return True
-    if re.match(r"^[（(](完|全文完|终)[)）]$", s):
-        return True
-    return len(s) <= 30 and bool(_ORG_END.search(s)) and not _ANY_PUNCT.search(s)
+    return len(s) <= 30 and bool(p.sign_org.search(s)) and not _ANY_PUNCT.search(s)
 
 
 def _date_line(text: str) -> bool:
@@ -312,9 +302,6 @@ def _find_title(
     return -1, ""
 
 
-_LABELLED_NOTICE = re.compile(r"^[【\[（(]?\s*(免责|特别|版权|郑重|重要)?(声明|聲明|申明|提示)")
-
-
 def _text_after(weights: list[int], idx: int) -> int:
     """Characters of sentence text in the next 5 lines, when at least 3 of them are sentence
     text (0 otherwise): evidence that the article is not over."""
@@ -351,7 +338,7 @@ def parse(
     rescued = {
         i for i, h in enumerate(hits)
         if h and h[1] and len(lines[i].text) >= 60 and _is_prose(lines[i].text)
-        and not _LABELLED_NOTICE.match(lines[i].text) and i + 1 < len(lines)
+        and not patterns().labelled_notice.match(lines[i].text) and i + 1 < len(lines)
         and weights[i + 1] > 0 and _text_after(weights, i) >= 200
     }
     for i in rescued:
@@ -383,12 +370,13 @@ def parse(
         while end + 1 < len(lines) and end - ce < 8 and not hits[end + 1]:
             nxt = squash(lines[end + 1].text)
             if _sign_off(nxt):
-                listing = bool(re.match(r"^[（(]?(附件|附表|附录)", nxt))
+                listing = bool(patterns().attachment.match(nxt))
             elif not (listing and re.match(r"^\d{1,2}\s*[.、．]", nxt) and len(nxt) <= 60):
                 break
             end += 1
         tail = [squash(lines[i].text) for i in range(ce + 1, end + 1)]
-        if not any(_SIGN_DATE.match(t) or re.match(r"^[（(]?(附件|附表|附录|完|全文完)", t)
+        p = patterns()
+        if not any(p.sign_date.match(t) or p.attachment.match(t) or p.end_mark.match(t)
                    for t in tail):
             end = ce  # names alone after the text are more likely links than a signature
         if end > ce:
@@ -510,9 +498,6 @@ def parse(
     return art
 
 
-_BUTTONS = re.compile(r"(\s+(举报|分享|收藏|打印|纠错|关闭|评论|字号|[大中小]\s*[中小]?)\b.*)$")
-
-
 def _apply_metadata(
     art: Article, meta: dict[str, str], profile: Profile, hints: Hints, site: str,
     lines: list[_Line], crumb_site: str = "",
@@ -521,8 +506,8 @@ def _apply_metadata(
     art.site = site
     source = meta.get("source", "") or hints.source
     source = re.split(r"\s{2,}", source)[0].strip(STRIP) if source else ""
-    source = _BUTTONS.sub("", source).strip(STRIP + "|｜")
-    if m := re.search(r"\s+(记者|記者|作者|通讯员|通訊員|撰文)\s*[:：]?\s*(\S.*)$", source):
+    source = patterns().buttons.sub("", source).strip(STRIP + "|｜")
+    if m := patterns().reporter.search(source):
         source = source[: m.start()].strip(STRIP)  # `江南晚报 记者 孙立`
         meta.setdefault("author", m[2].strip(STRIP))
     if source and any(source == s or source.startswith(s) for s in profile.this_site):
@@ -540,16 +525,9 @@ def _apply_metadata(
 
 def _site_from_copyright(lines: list[_Line], profile: Profile) -> str:
     """`CopyRight © 2022 中国·中华慈善公益网 版权所有` -> the site's name."""
-    patterns = (
-        r"(?i)(?:copyright|©|\(c\))[\s©\d\-–,]*([^\s©|｜]{2,30}?)\s*(?:版权所有|版權所有|all rights)",
-        r"(?:^|\s)([^\s©|｜:：\d]{2,30}?)\s*(?:版权所有|版權所有)",
-        r"(?:版权所有|版權所有)\s*[:：]?\s*(?:©\s*)?(?:\d{4}\s*)?([^\s©|｜,，。]{2,30})",
-        r"^(?:主办单位|主办|主辦單位|主辦)\s*[:：]\s*([^\s©|｜,，。]{2,30})",
-        r"(?i)^(?:copyright|©)[\s©\d\-–,]*([^\s©|｜,，。]{2,30})$",
-    )
-    for rx in patterns:
+    for rx in patterns().site_owner:
         for ln in reversed(lines[-60:]):
-            m = re.search(rx, ln.text)
+            m = rx.search(ln.text)
             if m and _CJK.search(m[1]) and not re.search(r"[，。：:]", m[1]):
                 return m[1].split("·")[-1]
     return ""
