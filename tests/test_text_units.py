@@ -49,3 +49,14 @@ def test_encoding_override():
     assert decode("编者按".encode("gbk"), encoding="gbk").text == "编者按"
     with pytest.raises(InputError):
         decode("编者按".encode("gbk"), encoding="utf-8")
+
+
+def test_body_summary_skips_salutations():
+    from docpipe.model import Article, Block
+    from docpipe.transforms.summary import add_summary
+
+    art = Article(body=[Block("各区县民政局，市级各社会组织："),
+                        Block("根据有关规定，决定开展年度检查。请各单位按时报送材料。逾期不报的将予以通报。")])
+    summary = add_summary(art, {"年度检查": 1.0}).summary
+    assert summary and not summary.startswith("各区县")
+    assert summary in art.body[1].text or all(s in art.body[1].text for s in split(summary))

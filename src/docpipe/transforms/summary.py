@@ -8,9 +8,12 @@ the article's keywords they carry, with a small bonus for the opening sentence
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from ..model import Article
 from . import sentences
+
+_ENDS = re.compile(r"[。！？!?]")
 
 DEFAULT_SENTENCES = 2
 DEFAULT_MAX_CHARS = 120
@@ -53,7 +56,8 @@ def add_summary(
     max_chars: int = DEFAULT_MAX_CHARS,
 ) -> Article:
     sources = [("editor's note", art.editor_note), ("lead", art.lead),
-               ("body", "".join(b.text for b in art.body if b.kind in ("para", "point")))]
+               ("body", "".join(b.text for b in art.body if b.kind in ("para", "point")
+                                and _ENDS.search(b.text)))]  # not salutations (各单位：)
     for name, text in sources:
         summary = summarise(text, weights, n, max_chars) if text else ""
         if summary:
