@@ -352,3 +352,15 @@ def test_images_of_saved_pages_reach_the_pack(pack30):
     out = pack30["out"]
     per_page = sum(images(out / f"{p.path.stem}.pdf") for p in pack30["pages"])
     assert images(out / "week.pdf") == per_page
+
+
+def test_pack_title_follows_the_script(tmp_path):
+    import subprocess
+
+    out = tmp_path / "tw"
+    res = invoke(CliRunner(), "pack", str(REFERENCE), "-o", str(out), "--name", "t",
+                 "--title", "公益简报 志愿服务", "--to", "tw", "--no-pages", "-j", "1", "-q")
+    assert res.exit_code == 0, res.output
+    cover = subprocess.run(["pdftotext", "-l", "1", str(out / "t.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "公益簡報 志願服務" in cover and "志愿" not in cover

@@ -764,6 +764,10 @@ def _pack_plan(report: PackReport, settings: Settings, opts: PackOptions, common
     variant = _pack_variant(settings, arts)
     L = labels_for(variant, settings.render)
     title = opts.title or L.words.get("pack", "简报汇编")
+    if opts.title and settings.variant:  # the user's title in the script asked for
+        from .transforms.chinese import convert_text
+
+        title = convert_text(title, settings.variant)
     report.title, report.variant = title, variant
     newest = max((a.published for a in arts if a.published), default=None)
     when = created or newest
