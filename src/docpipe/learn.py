@@ -76,7 +76,7 @@ def page_of(path: str, data: bytes, encoding: str | None = None, rules=()) -> Pa
     prof = profiles.profile_for(head_tail, url=url, extra=tuple(rules))
     if prof.name != "generic":
         clues.add("profile:" + prof.name)
-    if owner := _site_from_copyright([_Line(i, t) for i, t in enumerate(lines)], None):
+    if owner := _site_from_copyright([_Line(i, t) for i, t in enumerate(lines)]):
         clues.add("owner:" + owner)
     return Page(path, lines, clues)
 

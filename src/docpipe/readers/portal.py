@@ -502,7 +502,7 @@ def _apply_metadata(
     art: Article, meta: dict[str, str], profile: Profile, hints: Hints, site: str,
     lines: list[_Line], crumb_site: str = "",
 ) -> None:
-    site = site or _site_from_copyright(lines, profile) or crumb_site
+    site = site or _site_from_copyright(lines) or crumb_site
     art.site = site
     source = meta.get("source", "") or hints.source
     source = re.split(r"\s{2,}", source)[0].strip(STRIP) if source else ""
@@ -523,7 +523,7 @@ def _apply_metadata(
         art.url = meta["url"]
 
 
-def _site_from_copyright(lines: list[_Line], profile: Profile) -> str:
+def _site_from_copyright(lines: list[_Line]) -> str:
     """`CopyRight © 2022 中国·中华慈善公益网 版权所有` -> the site's name."""
     for rx in patterns().site_owner:
         for ln in reversed(lines[-60:]):
