@@ -284,23 +284,11 @@ def doctor() -> None:
     raise typer.Exit(run(typer.echo))
 
 
-def _on_signal(signum, frame) -> None:
-    """SIGTERM/SIGHUP unwind like Ctrl-C, so temporary output files are removed.
-    A second signal ends the process at once (the default action)."""
-    import signal
-
-    from .errors import Terminated
-
-    signal.signal(signum, signal.SIG_DFL)
-    raise Terminated(signum)
-
-
 def main() -> None:
     """Console entry point."""
-    import signal
+    from .signals import install
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _on_signal)
+    install()  # SIGTERM/SIGHUP/Ctrl-C: one line, no output after it, exit within 2 s
     try:
         app()
     except SystemExit as exc:

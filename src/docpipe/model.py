@@ -86,3 +86,81 @@ class Article:
             "input": self.input_path,
             "dropped": [asdict(d) for d in self.dropped],
         }
+
+
+VARIANTS = ("hans", "hant", "tw", "twp", "hk")
+BLOCK_KINDS = ("para", "heading", "point", "image")
+_STR_FIELDS = ("title", "site", "source", "author", "editor", "url", "lead", "editor_note",
+               "summary", "variant", "input_path", "base_dir")
+
+
+def article_record(art: Article) -> dict[str, Any]:
+    """The Article as plain JSON data (the pack's cache); `article_from_record` reads it."""
+    doc = asdict(art)
+    doc["log"] = []
+    return doc
+
+
+def _strs(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ValueError(f"{what}: not a list of strings")
+    return list(value)
+
+
+def article_from_record(doc: Any) -> Article:
+    """An Article from `article_record` data, checked field by field: the data may have
+    been edited by anyone, so a wrong shape or value raises ValueError (never TypeError,
+    KeyError or an Article that breaks a writer later)."""
+    import re
+
+    if not isinstance(doc, dict):
+        raise ValueError("article: not an object")
+    known = {f for f in Article.__dataclass_fields__}
+    if set(doc) - known:
+        raise ValueError(f"article: unknown fields {sorted(set(doc) - known)}")
+    kw: dict[str, Any] = {}
+    for name in _STR_FIELDS:
+        value = doc.get(name, "")
+        if not isinstance(value, str):
+            raise ValueError(f"article.{name}: not a string")
+        kw[name] = value
+    if kw["variant"] not in VARIANTS:
+        raise ValueError(f"article.variant: {kw['variant']!r} is not one of {VARIANTS}")
+    published = doc.get("published")
+    if published is not None and not (isinstance(published, str)
+                                      and re.fullmatch(r"\d{4}-\d{2}-\d{2}", published)):
+        raise ValueError("article.published: not a YYYY-MM-DD date")
+    kw["published"] = published
+    views = doc.get("views")
+    if views is not None and (isinstance(views, bool) or not isinstance(views, int)):
+        raise ValueError("article.views: not an integer")
+    kw["views"] = views
+    kw["keywords"] = _strs(doc.get("keywords", []), "article.keywords")
+    kw["log"] = _strs(doc.get("log", []), "article.log")
+    body = doc.get("body", [])
+    if not isinstance(body, list):
+        raise ValueError("article.body: not a list")
+    blocks = []
+    for b in body:
+        if not isinstance(b, dict) or set(b) - {"text", "kind", "lead_in", "src", "caption"}:
+            raise ValueError("article.body: a block of the wrong shape")
+        fields = {k: b.get(k, "") for k in ("text", "kind", "lead_in", "src", "caption")}
+        fields["kind"] = fields["kind"] or "para"
+        if not all(isinstance(v, str) for v in fields.values()):
+            raise ValueError("article.body: a block field is not a string")
+        if fields["kind"] not in BLOCK_KINDS:
+            raise ValueError(f"article.body: unknown block kind {fields['kind']!r}")
+        blocks.append(Block(**fields))
+    kw["body"] = blocks
+    dropped = doc.get("dropped", [])
+    if not isinstance(dropped, list):
+        raise ValueError("article.dropped: not a list")
+    drops = []
+    for d in dropped:
+        if (not isinstance(d, dict) or set(d) != {"line", "text", "rule"}
+                or isinstance(d["line"], bool) or not isinstance(d["line"], int)
+                or not isinstance(d["text"], str) or not isinstance(d["rule"], str)):
+            raise ValueError("article.dropped: an entry of the wrong shape")
+        drops.append(Dropped(**d))
+    kw["dropped"] = drops
+    return Article(**kw)

@@ -21,8 +21,15 @@ def ensure_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside `target`, renamed onto it only if the block succeeds."""
+def atomic_path(target: Path, after_signal: bool = False) -> Iterator[Path]:
+    """A temporary path beside `target`, renamed onto it only if the block succeeds.
+
+    After SIGTERM/Ctrl-C nothing is renamed into place (`signals`), unless
+    `after_signal` (the pack's cache, saved so that a re-run resumes)."""
+    from . import signals
+
+    if not after_signal:
+        signals.check()
     ensure_dir(target.parent)
     try:
         # The temporary name must fit where the target's does (255 bytes on most systems).
@@ -32,19 +39,23 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise OutputError(f"cannot write: {exc.strerror}", str(target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
+    signals.track_temp(tmp_path, True)
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o644)
+        if not after_signal:
+            signals.check()  # the signal's exception may have been swallowed by a library
         os.replace(tmp_path, target)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror}", str(target)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+        signals.track_temp(tmp_path, False)
 
 
-def write_bytes(target: Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
+def write_bytes(target: Path, data: bytes, after_signal: bool = False) -> None:
+    with atomic_path(target, after_signal) as tmp:
         tmp.write_bytes(data)
 
 

@@ -156,10 +156,11 @@ def _test_crash_hook(path: str) -> None:
         os._exit(70)
 
 
-def load(path: str, settings: Settings) -> Article:
-    """One input, read, parsed and transformed."""
+def load(path: str, settings: Settings, data: bytes | None = None) -> Article:
+    """One input, read (unless its bytes are given), parsed and transformed."""
     _test_crash_hook(path)
-    data = read_bytes(path, settings.read.max_bytes)
+    if data is None:
+        data = read_bytes(path, settings.read.max_bytes)
     art = read(data, path if path != STDIN else "<stdin>", settings.read)
     return transform(art, settings)
 
@@ -175,6 +176,25 @@ def render(art: Article, stem: str, settings: Settings) -> list[Path]:
         write(fmt, art, target, settings.render)
         outputs.append(target)
     return outputs
+
+
+def render_files(art: Article, stem: str, settings: Settings) -> list[tuple[str, bytes]]:
+    """What `render` writes, as (file name, bytes): made in a worker, written by the parent."""
+    from .writers import to_bytes
+
+    return [(f"{stem}{WRITERS[fmt][1]}", to_bytes(fmt, art, settings.render))
+            for fmt in settings.formats]
+
+
+def write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[Path]:
+    """Write a worker's files atomically (nothing after a signal: outputs.atomic_path)."""
+    from .outputs import write_bytes
+
+    paths = []
+    for name, data in files:
+        write_bytes(out_dir / name, data)
+        paths.append(out_dir / name)
+    return paths
 
 
 def convert_one(

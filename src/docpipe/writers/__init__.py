@@ -83,3 +83,18 @@ def display_title(art: Article, opts: RenderOptions) -> str:
 def write(fmt: str, art: Article, target: Path, opts: RenderOptions) -> None:
     module = importlib.import_module(f"{__name__}.{WRITERS[fmt][0]}")
     module.write(art, target, opts)
+
+
+def to_bytes(fmt: str, art: Article, opts: RenderOptions) -> bytes:
+    """The output's bytes, not written anywhere: render workers send them to the process
+    that writes (locally or from a Dask cluster). A writer without `to_bytes` writes
+    into a private temporary folder that is read back."""
+    import tempfile
+
+    module = importlib.import_module(f"{__name__}.{WRITERS[fmt][0]}")
+    if hasattr(module, "to_bytes"):
+        return module.to_bytes(art, opts)
+    with tempfile.TemporaryDirectory(prefix="docpipe-") as tmp:
+        target = Path(tmp) / f"out{WRITERS[fmt][1]}"
+        module.write(art, target, opts)
+        return target.read_bytes()

@@ -47,6 +47,10 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
     return roots
 
 
-def write(art: Article, target: Path, opts: RenderOptions) -> None:
+def to_bytes(art: Article, opts: RenderOptions) -> bytes:
     base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-    write_bytes(target, pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve()))
+    return pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve())
+
+
+def write(art: Article, target: Path, opts: RenderOptions) -> None:
+    write_bytes(target, to_bytes(art, opts))

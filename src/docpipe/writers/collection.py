@@ -1,0 +1,152 @@
+"""Collection renderers: a briefing pack (cover, contents, every briefing) as one PDF and
+one DOCX, beside the single-page writers. They return bytes: the process that runs the
+pack writes them (workers, local or on a Dask cluster, never write outputs)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model import Article
+from . import RenderOptions, display_title, labels_for
+
+
+def render(job: PackJob) -> bytes:
+    return pack_pdf_bytes(job) if job.kind == "pdf" else pack_docx_bytes(job)
+
+
+@dataclass(frozen=True)
+class PackJob:
+    kind: str  # pdf | docx
+    target: Path
+    items: tuple[tuple[str, Article], ...]  # (anchor, article) in pack order
+    cover: dict[str, Any]
+    variant: str
+    created: str | None  # ISO date or datetime
+    render: RenderOptions
+
+
+def _items(job: PackJob) -> list[dict[str, Any]]:
+    from ..transforms.chinese import LANG
+
+    items = []
+    for anchor, art in job.items:
+        items.append({
+            "a": _absolute_images(art),
+            "anchor": anchor,
+            "title": display_title(art, job.render),
+            "L": labels_for(art.variant, job.render),
+            "lang": LANG[art.variant][0],
+            "region": LANG[art.variant][1],
+        })
+    return items
+
+
+def _absolute_images(art: Article) -> Article:
+    """Images resolve against their own page's folder: the pack has no single base URL."""
+    if not art.base_dir or not any(b.kind == "image" and b.src for b in art.body):
+        return art
+    base = Path(art.base_dir).resolve()
+    body = []
+    for b in art.body:
+        if b.kind == "image" and b.src:
+            path = (base / b.src).resolve()
+            # Only a file inside the page's own folder, as for a single briefing.
+            src = path.as_uri() if path.is_relative_to(base) and path.is_file() else ""
+            b = dataclasses.replace(b, src=src)
+        body.append(b)
+    return dataclasses.replace(art, body=body)
+
+
+def pack_html(job: PackJob) -> str:
+    from ..transforms.chinese import LANG
+    from .html import environment
+
+    opts = job.render
+    env = environment(tuple(str(p) for p in opts.search_path))
+    css = opts.find("briefing.css").read_text(encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        css += "\n" + opts.find("pack.css").read_text(encoding="utf-8")
+    return env.get_template("pack.html.j2").render(
+        items=_items(job),
+        cover=job.cover,
+        L=labels_for(job.variant, opts),
+        lang=LANG[job.variant][0],
+        region=LANG[job.variant][1],
+        created=_w3c(job.created),
+        css=css,
+    )
+
+
+def _w3c(created: str | None) -> str:
+    if not created:
+        return ""
+    return created if "T" in created else f"{created}T00:00:00Z"
+
+
+def pack_pdf_bytes(job: PackJob) -> bytes:
+    """One WeasyPrint document of every briefing: each font is subset once per pack."""
+    from .pdf import pdf_bytes
+
+    roots = list(job.render.search_path)
+    roots += sorted({Path(a.base_dir) for _, a in job.items if a.base_dir})
+    html = pack_html(job)
+    return pdf_bytes(html, roots, job.render.search_path[-1].resolve())
+
+
+def pack_docx_bytes(job: PackJob) -> bytes:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    from ..decode import xml_safe
+    from .docx import (
+        _Adder,
+        _field,
+        add_article,
+        deterministic_bytes,
+        header_footer,
+        new_document,
+        set_properties,
+        update_fields_on_open,
+    )
+
+    L = labels_for(job.variant, job.render)
+    cover = {**job.cover, "title": xml_safe(job.cover["title"])}
+    doc = new_document(job.variant)
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True  # a bare cover
+    header_footer(section, cover["title"], "")
+
+    doc.add_paragraph(L.pack, style="Kicker")
+    doc.add_paragraph(cover["title"], style="Title")
+    for label, value in cover["facts"]:
+        doc.add_paragraph(f"{label}：{value}", style="Meta")
+
+    heading = doc.add_paragraph(L.contents, style="Title")  # not Heading 1: not in the TOC
+    heading.paragraph_format.page_break_before = True
+    toc = doc.add_paragraph()
+    toc.paragraph_format.first_line_indent = Pt(0)
+    toc._p.get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "0")
+    titles = [xml_safe(display_title(a, job.render)) for _, a in job.items]
+    # Word fills the TOC with page numbers when it opens the file; until then it lists titles.
+    _field(toc, 'TOC \\o "1-1" \\h \\z \\u', placeholder="\n".join(titles))
+
+    adder = _Adder(doc)
+    for (_, art), title in zip(job.items, titles, strict=True):
+        added: list = []
+
+        def add(text: str = "", style: str | None = None, added=added):
+            added.append(adder(text, style))
+            return added[-1]
+
+        add_article(doc, art, labels_for(art.variant, job.render), title, heading="Heading 1",
+                    add=add)
+        added[0].paragraph_format.page_break_before = True  # each on a new page
+    update_fields_on_open(doc)
+    set_properties(doc, title=cover["title"], keywords=[], author="docpipe",
+                   created=job.created, variant=job.variant, subject=cover["subtitle"])
+    doc.core_properties.category = "briefing pack"
+    return deterministic_bytes(doc)
