@@ -89,6 +89,15 @@ SummaryOpt = Annotated[int, typer.Option(
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", help="Folder whose templates override docpipe's.")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+PageTimeoutOpt = Annotated[float, typer.Option(
+    "--page-timeout", min=0, help="Seconds one page may take in a worker before it fails "
+    "alone (0: no limit).")]
+PageMemoryOpt = Annotated[int, typer.Option(
+    "--page-memory", min=0, help="MB of memory one page's worker may use before the page "
+    "fails alone (0: no limit).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", envvar="DOCPIPE_SCHEDULER", help="Dask scheduler (tcp://HOST:PORT): "
+    "each page is a task on that cluster. Needs docpipe[dask].")]
 
 
 def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
@@ -158,6 +167,11 @@ def convert(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, help="Worker processes (1: "
+                                      "convert in this process; 0: one per CPU).")] = 1,
+    page_timeout: PageTimeoutOpt = 120.0,
+    page_memory: PageMemoryOpt = 2048,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
     from .outputs import ensure_dir
@@ -174,24 +188,37 @@ def convert(
     failed = len(bad_inputs)
     for problem in bad_inputs:  # an empty folder or a pattern that matches nothing
         err(str(problem))
-    for path in paths:
-        if path in clashes:
-            err(clashes[path])
-            failed += 1
-            continue
-        try:
-            result = convert_one(path, settings, read_opts=read_opts[path])
-        except Exception as exc:  # a bug must not take the other pages down
-            err(_internal(path, exc))
-            failed += 1
-            continue
+    counts = {"failed": failed}
+
+    def show(result) -> None:
         if result.article and explain:
             _explain(result.article)
         if not result.ok:
             err(result.error)
-            failed += 1
+            counts["failed"] += 1
         elif not quiet:
             typer.echo(" ".join(str(p) for p in result.outputs))
+
+    for path in paths:
+        if path in clashes:
+            err(clashes[path])
+            counts["failed"] += 1
+    paths = [p for p in paths if p not in clashes]
+    if jobs != 1 or scheduler:  # render workers (the pack's pool, or a Dask cluster)
+        from .batch import convert_pages
+
+        convert_pages(paths, settings, read_opts, show, jobs=jobs, scheduler=scheduler,
+                      page_timeout=page_timeout, page_memory=page_memory)
+        paths = []
+    for path in paths:
+        try:
+            result = convert_one(path, settings, read_opts=read_opts[path])
+        except Exception as exc:  # a bug must not take the other pages down
+            err(_internal(path, exc))
+            counts["failed"] += 1
+            continue
+        show(result)
+    failed = counts["failed"]
     if failed:
         raise typer.Exit(1)
 
@@ -253,6 +280,9 @@ def pack(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    page_timeout: PageTimeoutOpt = 120.0,
+    page_memory: PageMemoryOpt = 2048,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
@@ -263,7 +293,8 @@ def pack(
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
                          template_dir=template_dir)
     opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
-                       force=force)
+                       force=force, page_timeout=page_timeout, page_memory=page_memory,
+                       scheduler=scheduler)
     report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))
     for e in report.failed:
         err(e.error)

@@ -112,9 +112,10 @@ def make_executor(jobs: int, scheduler: str | None = None):
         from .dask_executor import DaskPool
 
         return DaskPool(scheduler)
+    from .tasks import warm_up
     from .workers import LocalPool
 
-    return LocalPool(jobs)
+    return LocalPool(jobs, warm_up)
 
 
 def build_pack(

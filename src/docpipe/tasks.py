@@ -36,6 +36,16 @@ class RenderTask:
     settings: Settings
 
 
+def warm_up() -> None:
+    """Load what every page needs (WeasyPrint and its fonts, the keyword dictionary) once
+    per worker, before its first page's time budget starts."""
+    from .transforms.keywords import keywords
+    from .writers.pdf import font_config
+
+    font_config()
+    keywords("社区志愿服务", 1)
+
+
 def _failure(path: str, exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, DocpipeError):
         return {"error": str(exc), "cacheable": True}

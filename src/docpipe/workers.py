@@ -92,11 +92,22 @@ def _die_with_parent(ppid: int, pdeathsig: bool) -> None:
     threading.Thread(target=watch, daemon=True, name="docpipe-parent-watch").start()
 
 
-def _serve(conn, ppid: int, pdeathsig: bool) -> None:
-    """A worker's loop: receive (fn, task), send back fn(task)."""
+READY = "ready"
+
+
+def _serve(conn, ppid: int, pdeathsig: bool, warm: Callable[[], None] | None) -> None:
+    """A worker's loop: warm up, say so, then receive (fn, task), send back fn(task).
+    The time budget of the first task starts at "ready", not at the process start."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(ppid, pdeathsig)
+    if warm is not None:
+        with contextlib.suppress(Exception):  # a real problem shows in the task itself
+            warm()
+    try:
+        conn.send(READY)
+    except (OSError, ValueError):
+        return
     while True:
         try:
             msg = conn.recv()
@@ -130,11 +141,12 @@ def rss_mb(pid: int) -> float:
 
 
 class _Worker:
-    def __init__(self, ctx):
+    def __init__(self, ctx, warm: Callable[[], None] | None):
         parent, child = ctx.Pipe()
         pdeathsig = threading.current_thread() is threading.main_thread()
-        self.proc = ctx.Process(target=_serve, args=(child, os.getpid(), pdeathsig),
+        self.proc = ctx.Process(target=_serve, args=(child, os.getpid(), pdeathsig, warm),
                                 daemon=True, name="docpipe-worker")
+        self.ready = False
         self.proc.start()
         child.close()
         self.conn = parent
@@ -166,10 +178,11 @@ class _Worker:
 class LocalPool:
     """Up to `jobs` spawn workers, started on demand and kept for the next `run`."""
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, warm: Callable[[], None] | None = None):
         import multiprocessing
 
         self.jobs = max(1, jobs)
+        self._warm = warm
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
 
@@ -195,7 +208,7 @@ class LocalPool:
             while queue or busy:
                 signals.check()
                 while queue and len(busy) < self.jobs:
-                    w = self._idle.pop() if self._idle else _Worker(self._ctx)
+                    w = self._idle.pop() if self._idle else _Worker(self._ctx, self._warm)
                     task = queue.popleft()
                     try:
                         w.conn.send((fn, task))
@@ -203,7 +216,9 @@ class LocalPool:
                         w.kill()
                         queue.appendleft(task)
                         continue
-                    w.task, w.started = task, time.monotonic()
+                    w.task = task
+                    if w.ready:
+                        w.started = time.monotonic()
                     limits[id(w)] = budget(task) if budget else Budget()
                     busy.append(w)
                 ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
@@ -217,6 +232,9 @@ class LocalPool:
                             result = w.conn.recv()
                         except (EOFError, OSError):
                             result = None
+                        if result == READY:
+                            w.ready, w.started = True, now
+                            continue
                         if result is not None:
                             busy.remove(w)
                             task, w.task = w.task, None
@@ -226,6 +244,8 @@ class LocalPool:
                     why = ""
                     if w.conn in ready or w.proc.sentinel in ready or not w.proc.is_alive():
                         why = DIED
+                    elif not w.ready:
+                        pass  # starting up: budgets count from "ready"
                     elif limit.seconds is not None and now - w.started > limit.seconds:
                         why = over_time(limit.seconds)
                     elif limit.memory_mb is not None and rss_mb(w.proc.pid) > limit.memory_mb:
