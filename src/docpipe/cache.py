@@ -53,10 +53,9 @@ def load(path: Path) -> dict[str, Any]:
         return empty()
     pages = doc.get("pages")
     pack = doc.get("pack")
-    return {
-        "pages": pages if isinstance(pages, dict) else {},
-        "pack": pack if isinstance(pack, dict) and _is_key(pack.get("key")) else {},
-    }
+    if not isinstance(pages, dict) or not isinstance(pack, dict):
+        return empty()
+    return {"pages": pages, "pack": pack if _is_key(pack.get("key")) else {}}
 
 
 def _is_key(value: Any) -> bool:
