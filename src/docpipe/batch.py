@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DocpipeError
-from .pipeline import Result, Settings, output_stem, read_bytes, write_files
+from .pipeline import Result, Settings, output_stem, write_files
 from .readers import ReadOptions
-from .tasks import PageTask, build_page
+from .tasks import PageTask, RenderTask, build_page, render_page
 
 
 def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, ReadOptions],
@@ -29,18 +29,8 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
     from .workers import default_jobs
 
     results: dict[int, Result] = {}
-    tasks: list[tuple[int, PageTask]] = []
-    for i, path in enumerate(paths):
-        data = None
-        if scheduler:  # the cluster has no access to this machine's files
-            try:
-                data = read_bytes(path, settings.read.max_bytes)
-            except DocpipeError as exc:
-                results[i] = Result(path, error=str(exc))
-                continue
-        tasks.append((i, PageTask(path, output_stem(path),
-                                  dataclasses.replace(settings, read=read_opts[path]), data)))
-    index = {id(t): i for i, t in tasks}
+    index: dict[str, int] = {p: i for i, p in enumerate(paths)}
+    articles: dict[str, Any] = {}
     state = {"next": 0}
 
     def flush() -> None:
@@ -48,24 +38,34 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
             on_result(results.pop(state["next"]))
             state["next"] += 1
 
-    def done(task: PageTask, result: dict[str, Any]) -> None:
-        r = Result(task.path)
+    def done(task: Any, result: dict[str, Any]) -> None:
+        r = Result(task.path, article=result.get("article") or articles.get(task.path))
         if result.get("error"):
             r.error = result["error"]
+        elif scheduler and isinstance(task, PageTask):  # parsed here; rendered on the cluster
+            articles[task.path] = result["article"]
+            return
         else:
-            r.article = result["article"]
             try:
                 r.outputs = write_files(Path(settings.out_dir), result["files"])
             except DocpipeError as exc:
                 r.error = str(exc)
-        results[index[id(task)]] = r
+        results[index[task.path]] = r
         flush()
 
-    def failed(task: PageTask, why: str) -> dict[str, Any]:
+    def failed(task: Any, why: str) -> dict[str, Any]:
         return {"error": f"{task.path}: {why}"}
 
-    flush()
-    with make_executor(default_jobs(jobs, len(tasks)), scheduler) as workers:
-        workers.run(build_page, [t for _, t in tasks], done, failed,
-                    page_budget(page_timeout, page_memory))
+    budget = page_budget(page_timeout, page_memory)
+    parse_only = bool(scheduler)  # the cluster has no access to the pages' folders
+    tasks = [PageTask(p, output_stem(p), dataclasses.replace(
+        settings, read=read_opts[p], formats=() if parse_only else settings.formats))
+        for p in paths]
+    with make_executor(default_jobs(jobs, len(tasks))) as local:
+        local.run(build_page, tasks, done, failed, budget)
+    if parse_only and articles:
+        renders = [RenderTask(p, output_stem(p), articles[p], settings)
+                   for p in paths if p in articles]
+        with make_executor(1, scheduler) as cluster:
+            cluster.run(render_page, renders, done, failed, budget)
     flush()

@@ -164,10 +164,8 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
     }
     cache_path = out / CACHE_NAME
     cache = load_cache(cache_path)
-    remote = bool(opts.scheduler)
     entries: list[Entry] = []
     todo: list[Entry] = []
-    page_data: dict[str, bytes] = {}  # for a cluster only: it has no access to the files
     first_of: dict[str, str] = {}
     for index, path in enumerate(paths):
         e = Entry(input=path, index=index, stem=output_stem(path))
@@ -200,15 +198,17 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
             else:
                 e.title = text
             continue
-        if remote:
-            page_data[path] = data
         todo.append(e)
 
     report = PackReport(entries=entries, out_dir=out, name=name)
     cached = sum(1 for e in entries if e.status == "ok" and e.article is not None)
     jobs = default_jobs(opts.jobs, len(todo) + 2)
     budget = page_budget(opts.page_timeout, opts.page_memory)
-    with make_executor(jobs, opts.scheduler) as workers:
+    # Parsing (phase 1) needs the pages' folders: local workers. Rendering (phase 2) runs
+    # on the Dask cluster when there is one.
+    parsers = make_executor(jobs)
+    workers = make_executor(jobs, opts.scheduler) if opts.scheduler else parsers
+    with parsers, workers:
         progress.start(len(todo), cached, min(workers.jobs, len(todo)))
         try:
             if todo:
@@ -232,10 +232,9 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
 
                 tasks = [PageTask(e.input, e.stem,
                                   dataclasses.replace(page_settings, out_dir=out, formats=(),
-                                                      read=read_opts[e.input]),
-                                  page_data.pop(e.input, None))
+                                                      read=read_opts[e.input]))
                          for e in todo]
-                workers.run(page_worker, tasks, page_done, _page_failed, budget)
+                parsers.run(page_worker, tasks, page_done, _page_failed, budget)
                 del tasks
             # Phase 2: the pack's PDF and DOCX, and each page's own files, all in one queue.
             renders = [RenderTask(e.input, e.stem, e.article,

@@ -92,3 +92,69 @@ def render_pack(job: Any) -> dict[str, Any]:
 def run_task(task: Any) -> dict[str, Any]:
     """One task of the pack's second phase: the pack's PDF or DOCX, or a page's files."""
     return render_page(task) if isinstance(task, RenderTask) else render_pack(task)
+
+
+# --- tasks sent to another machine: the images travel with them ------------------------
+
+
+def _articles(task: Any) -> list[Article]:
+    if isinstance(task, RenderTask):
+        return [task.article]
+    items = getattr(task, "items", None)  # a writers.collection.PackJob
+    return [a for _, a in items] if items is not None else []
+
+
+def image_files(art: Article) -> dict[str, bytes]:
+    """The article's local images, {path relative to its page's folder: bytes}: only
+    files inside that folder, as the writers themselves check."""
+    from pathlib import Path
+
+    if not art.base_dir:
+        return {}
+    base = Path(art.base_dir).resolve()
+    files = {}
+    for b in art.body:
+        if b.kind == "image" and b.src and b.src not in files:
+            path = (base / b.src).resolve()
+            if path.is_relative_to(base) and path.is_file():
+                files[b.src] = path.read_bytes()
+    return files
+
+
+def detach(task: Any) -> list[dict[str, bytes]]:
+    """What a task needs from this machine's disk besides itself: each article's images."""
+    return [image_files(a) for a in _articles(task)]
+
+
+def _attach(task: Any, roots: list[str]) -> Any:
+    import dataclasses
+
+    if isinstance(task, RenderTask):
+        return dataclasses.replace(task, article=dataclasses.replace(task.article,
+                                                                     base_dir=roots[0]))
+    items = tuple((anchor, dataclasses.replace(a, base_dir=root))
+                  for (anchor, a), root in zip(task.items, roots, strict=True))
+    return dataclasses.replace(task, items=items)
+
+
+def run_remote(fn: Any, task: Any, files: list[dict[str, bytes]]) -> dict[str, Any]:
+    """Run `fn(task)` on a machine without the pages' folders: each article's images are
+    laid out in a private temporary folder that stands in for its page's folder."""
+    import tempfile
+    from pathlib import Path
+
+    if not any(files):
+        return fn(task)
+    with tempfile.TemporaryDirectory(prefix="docpipe-task-") as tmp:
+        roots = []
+        for i, images in enumerate(files):
+            root = Path(tmp) / f"page{i}"
+            root.mkdir()
+            for rel, data in images.items():
+                target = (root / rel).resolve()
+                if not target.is_relative_to(root.resolve()):
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            roots.append(str(root))
+        return fn(_attach(task, roots))
