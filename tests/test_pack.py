@@ -364,3 +364,34 @@ def test_pack_title_follows_the_script(tmp_path):
     cover = subprocess.run(["pdftotext", "-l", "1", str(out / "t.pdf"), "-"],
                            capture_output=True, text=True, check=True).stdout
     assert "公益簡報 志願服務" in cover and "志愿" not in cover
+
+
+def test_pack_pages_have_the_layout_of_each_briefing(pack30):
+    """Each briefing in the pack PDF takes as many pages as its own PDF, with the same
+    lines on each page: only the running header (the pack shows it on a briefing's first
+    page too) and the page counter differ."""
+    import subprocess
+
+    from pypdf import PdfReader
+
+    out = pack30["out"]
+    reader = PdfReader(out / "week.pdf")
+    starts = [reader.get_destination_page_number(o) for o in reader.outline]
+    by_title = {p.title: p for p in pack30["pages"]}
+
+    def lines(pdf: Path, page: int) -> list[str]:
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        return [ln for ln in text.strip().split("\n")
+                if not re.fullmatch(r"\d+\s*/\s*\d+", ln.strip())]
+
+    for o, start in zip(reader.outline, starts, strict=True):
+        own = out / f"{by_title[o.title].path.stem}.pdf"
+        n = len(PdfReader(own).pages)
+        assert start + n == len(reader.pages) or start + n in starts, o.title
+        for k in range(n):
+            mine, packed = lines(own, k + 1), lines(out / "week.pdf", start + k + 1)
+            if k == 0 and packed[0] != mine[0]:
+                packed = packed[1:]  # the running header, then a blank line
+                packed = packed[1:] if packed and not packed[0].strip() else packed
+            assert packed == mine, (o.title, k)
