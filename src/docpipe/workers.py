@@ -189,10 +189,12 @@ class LocalPool:
     def __enter__(self) -> LocalPool:
         return self
 
-    def __exit__(self, exc_type, *exc) -> None:
-        self.close(kill=exc_type is not None)
+    def __exit__(self, *exc) -> None:
+        self.close()
 
-    def close(self, kill: bool = False) -> None:
+    def close(self, kill: bool = True) -> None:
+        """End the workers. Idle workers hold nothing (no output, no temporary file), so
+        they are killed rather than asked: no wait for their interpreter's teardown."""
         workers, self._idle = self._idle, []
         for w in workers:
             w.kill() if kill else w.stop()
