@@ -73,9 +73,22 @@ def _strip_suffix(title: str, site: str) -> str:
     return (longest if len(first) < 6 and len(longest) > 2 * len(first) else first).strip(STRIP)
 
 
+def _wrapper_title(tree) -> str:
+    """The `title` attribute of a non-HTML wrapper element that opens the body
+    (`<text id=… title=…>` of saved page collections): the page's <title> stand-in."""
+    from lxml.html import defs
+
+    body = tree.body if tree.body is not None else tree
+    for el in body[:3]:
+        if isinstance(el.tag, str) and el.tag not in defs.tags and el.get("title"):
+            return clean(el.get("title"))
+    return ""
+
+
 def doc_title(tree) -> str:
+    """The page's <title>, or the title attribute of a wrapper element standing in for it."""
     t = tree.find(".//title")
-    return _text_of(t) if t is not None else ""
+    return (_text_of(t) if t is not None else "") or _wrapper_title(tree)
 
 
 def page_title(tree, site: str = "") -> tuple[str, str]:
@@ -294,18 +307,6 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     return read_markup(decoded.text, path, opts, head=head, base=base)
 
 
-def _wrapper_title(tree) -> str:
-    """The `title` attribute of a non-HTML wrapper element that opens the body
-    (`<text id=… title=…>` of saved page collections): the page's <title> stand-in."""
-    from lxml.html import defs
-
-    body = tree.body if tree.body is not None else tree
-    for el in body[:3]:
-        if isinstance(el.tag, str) and el.tag not in defs.tags and el.get("title"):
-            return clean(el.get("title"))
-    return ""
-
-
 def _prose_chars(art: Article | None) -> int:
     return sum(len(squash(b.text)) for b in art.body if b.kind == "para") if art else 0
 
@@ -326,8 +327,6 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         url = canon.get("href")
     site = _meta(tree, "og:site_name")
     title, title_why = page_title(tree, site)
-    if not title and (wrapped := _wrapper_title(tree)):
-        title, title_why = _strip_suffix(wrapped, site), "the title of the page's wrapper"
     title = xml_safe(title)  # character references (&#1;) can spell what bytes could not
     published = page_date(tree)
 
