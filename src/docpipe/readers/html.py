@@ -350,7 +350,7 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         raise InputError("no article text found: the page has no visible text", path)
     root = _extract(tree, url)
     extracted = [xml_safe(line) for line in _content_lines(root)] if root is not None else []
-    lines = [page_lines[i] for i in _in_page(extracted, page_lines)]
+    chosen = _in_page(extracted, page_lines)
     log = [head]
     if title:
         log.append(f"title: {title_why}")
@@ -363,14 +363,22 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
     # the second opinion on where the article is.
     page = parse(page_lines, profile, Hints(title=title, site=site, url=url, learnt=learnt),
                  path=path)
+    # Reader comments are never the article, whatever container the library chose.
+    comments = {d.line - 1 for d in page.dropped if d.rule.startswith("comment thread")}
+    if comments & set(chosen):
+        log.append(f"extraction: {len(comments & set(chosen))} line(s) of trafilatura's "
+                   "container are a reader-comment thread: left out of it")
+    lines = [page_lines[i] for i in chosen if i not in comments]
     art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
                                       learnt=learnt), path=path) if lines else None
     visible = sum(len(x) for x in page_lines)
     kept = sum(len(x) for x in lines)
     own, other = _prose_chars(page), _prose_chars(art)
     if art is None or not any(b.kind == "para" for b in art.body):
-        log.append("extraction: trafilatura found no main content; docpipe's line classifier "
-                   "read the page's visible text instead (its dropped lines are listed)")
+        found = "found no main content" if art is None else \
+            "kept a container with no article text in it (comments, links, lists)"
+        log.append(f"extraction: trafilatura {found}; docpipe's line classifier read the "
+                   "page's visible text instead (its dropped lines are listed)")
         art, page = page, None
     elif kept >= 0.9 * visible and len(page_lines) >= 6:
         log.append("extraction: trafilatura kept the whole page as one block; docpipe's line "
