@@ -182,3 +182,22 @@ def test_a_valid_cache_still_hits_and_base_dir_comes_from_the_input(packed):
     assert restore(rec, rec["key"], news.input, allowed, packed["out"]) is not None
     assert restore(rec, "f" * 64, news.input, allowed, packed["out"]) is None
     assert restore(rec, rec["key"], news.input, {"other.pdf"}, packed["out"]) is None
+
+
+def test_the_pdf_of_a_page_with_an_image_does_not_depend_on_its_folder(tmp_path):
+    """The image is embedded from its bytes, not named after its absolute path."""
+    from docpipe.pipeline import Settings, load, render_files
+
+    pdfs = []
+    for folder in (tmp_path / "a", tmp_path / "b" / "deeper"):
+        page = _page_with_image(folder)
+        files = dict(render_files(load(str(page), Settings()), "news",
+                                  Settings(formats=("pdf",))))
+        assert (64, 48) in _image_sizes_of(files["news.pdf"], tmp_path / "x.pdf")
+        pdfs.append(files["news.pdf"])
+    assert pdfs[0] == pdfs[1]
+
+
+def _image_sizes_of(data: bytes, scratch: Path) -> set[tuple[int, int]]:
+    scratch.write_bytes(data)
+    return _image_sizes(scratch)

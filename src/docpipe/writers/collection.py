@@ -5,7 +5,6 @@ pack writes them (workers, local or on a Dask cluster, never write outputs)."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,12 @@ class PackJob:
 
 def _items(job: PackJob) -> list[dict[str, Any]]:
     from ..transforms.chinese import LANG
+    from .pdf import inline_images
 
     items = []
     for anchor, art in job.items:
         items.append({
-            "a": _absolute_images(art),
+            "a": inline_images(art),  # each page's images from its own folder
             "anchor": anchor,
             "title": display_title(art, job.render),
             "L": labels_for(art.variant, job.render),
@@ -43,22 +43,6 @@ def _items(job: PackJob) -> list[dict[str, Any]]:
             "region": LANG[art.variant][1],
         })
     return items
-
-
-def _absolute_images(art: Article) -> Article:
-    """Images resolve against their own page's folder: the pack has no single base URL."""
-    if not art.base_dir or not any(b.kind == "image" and b.src for b in art.body):
-        return art
-    base = Path(art.base_dir).resolve()
-    body = []
-    for b in art.body:
-        if b.kind == "image" and b.src:
-            path = (base / b.src).resolve()
-            # Only a file inside the page's own folder, as for a single briefing.
-            src = path.as_uri() if path.is_relative_to(base) and path.is_file() else ""
-            b = dataclasses.replace(b, src=src)
-        body.append(b)
-    return dataclasses.replace(art, body=body)
 
 
 def pack_html(job: PackJob) -> str:

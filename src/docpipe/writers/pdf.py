@@ -47,9 +47,34 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
     return roots
 
 
+def inline_images(art: Article) -> Article:
+    """Local images as `data:` URLs of their bytes. WeasyPrint names an image resource
+    after its URL: a `file:` URL would put the page folder's absolute path into the PDF
+    (two checkouts, or a Dask worker's copy of the images, would give other bytes).
+    Only files inside the page's own folder; any other image is left out."""
+    import base64
+    import dataclasses
+    import mimetypes
+
+    if not any(b.kind == "image" and b.src for b in art.body):
+        return art
+    base = Path(art.base_dir).resolve() if art.base_dir else None
+    body = []
+    for b in art.body:
+        if b.kind == "image" and b.src:
+            path = (base / b.src).resolve() if base else None
+            src = ""
+            if path and path.is_relative_to(base) and path.is_file():
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                src = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+            b = dataclasses.replace(b, src=src)
+        body.append(b)
+    return dataclasses.replace(art, body=body)
+
+
 def to_bytes(art: Article, opts: RenderOptions) -> bytes:
     base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-    return pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve())
+    return pdf_bytes(render_html(inline_images(art), opts), roots_for(art, opts), base.resolve())
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
