@@ -265,8 +265,10 @@ def dask_pack(cmd: list[str], pages_dir: Path, out: Path, workers: int) -> float
         from distributed import LocalCluster
     except ImportError:
         return None
+    import logging
+
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster:
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
         return run_timed([*cmd, "pack", str(pages_dir), "-o", str(out), "--name", "bench",
                           "--to", "tw", "--scheduler", cluster.scheduler_address], "dask_pack_s")
 

@@ -78,6 +78,7 @@ def test_dask_pack_equals_the_local_pack(tmp_path, cluster):
         assert (64, 48) in _image_sizes(tmp_path / "dask" / pdf)
 
 
+@pytest.mark.slow
 def test_convert_on_dask_equals_local(tmp_path, cluster):
     pages = _pages(tmp_path / "in", 3)
     for where, extra in (("local", []), ("dask", ["--scheduler", cluster.scheduler_address])):
