@@ -210,8 +210,13 @@ class LocalPool:
             while queue or busy:
                 signals.check()
                 while queue and len(busy) < self.jobs:
-                    w = self._idle.pop() if self._idle else _Worker(self._ctx, self._warm)
                     task = queue.popleft()
+                    try:
+                        w = self._idle.pop() if self._idle else _Worker(self._ctx, self._warm)
+                    except OSError as exc:  # no process can be started (limits, memory)
+                        done(task, failed(task, f"cannot start a worker process: "
+                                                f"{exc.strerror or exc}"))
+                        continue
                     try:
                         w.conn.send((fn, task))
                     except (OSError, ValueError):  # died while idle: a fresh one next
