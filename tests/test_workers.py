@@ -260,3 +260,12 @@ def test_workers_end_when_the_parent_dies_python_level():
                           timeout=120, env=_env())
     worker = int(proc.stdout.split()[0])
     assert _wait(lambda: not _alive(worker), 5)
+
+
+def test_convert_in_workers_reads_stdin_in_the_parent(tmp_path):
+    """A spawn worker has no stdin: `-` is read by the main process and sent over."""
+    proc = subprocess.run([str(DOCPIPE), "convert", "-", "-o", str(tmp_path), "-j", "2",
+                           "-f", "md"], input=REFERENCE.read_bytes(), env=_env(),
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "小而美" in (tmp_path / "stdin.md").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DocpipeError
-from .pipeline import Result, Settings, output_stem, write_files
+from .pipeline import STDIN, Result, Settings, output_stem, read_bytes, write_files
 from .readers import ReadOptions
 from .tasks import PageTask, RenderTask, build_page, render_page
 
@@ -58,9 +58,17 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
 
     budget = page_budget(page_timeout, page_memory)
     parse_only = bool(scheduler)  # the cluster has no access to the pages' folders
-    tasks = [PageTask(p, output_stem(p), dataclasses.replace(
-        settings, read=read_opts[p], formats=() if parse_only else settings.formats))
-        for p in paths]
+    tasks = []
+    for p in paths:
+        data = None
+        if p == STDIN:  # a worker has no stdin: this process reads it
+            try:
+                data = read_bytes(p, settings.read.max_bytes)
+            except DocpipeError as exc:
+                results[index[p]] = Result(p, error=str(exc))
+                continue
+        tasks.append(PageTask(p, output_stem(p), dataclasses.replace(
+            settings, read=read_opts[p], formats=() if parse_only else settings.formats), data))
     with make_executor(default_jobs(jobs, len(tasks))) as local:
         local.run(build_page, tasks, done, failed, budget)
     if parse_only and articles:
