@@ -96,7 +96,7 @@ PageMemoryOpt = Annotated[int, typer.Option(
     "fails alone (0: no limit).")]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", envvar="DOCPIPE_SCHEDULER", help="Dask scheduler (tcp://HOST:PORT): "
-    "each page is a task on that cluster. Needs docpipe[dask].")]
+    "each page is a task on that cluster (needs the dask extra of docpipe).")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
 
 
