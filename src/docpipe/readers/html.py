@@ -141,6 +141,7 @@ _INLINE = {"a", "span", "b", "i", "em", "strong", "font", "small", "big", "sub",
            "strike", "dfn", "acronym", "data", "output"}
 # What a browser collapses: ASCII white space only. No-break and ideographic spaces
 # (U+00A0, U+3000) inside a line are the page's characters and stay.
+_PAGE_END = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 
@@ -150,6 +151,9 @@ def parse_html(text: str):
     open per paragraph) is kept past libxml2's default depth of 255 (`huge_tree`)."""
     from lxml import html as lxml_html
 
+    # A browser ignores `</body>` and `</html>` (a header include that closes the page
+    # before the article does); libxml2 would drop what follows them.
+    text = _PAGE_END.sub("", text)
     parser = lxml_html.HTMLParser(huge_tree=True, remove_blank_text=False)
     return lxml_html.document_fromstring(text, parser=parser)
 
@@ -322,6 +326,26 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     return read_markup(decoded.text, path, opts, head=head, base=base)
 
 
+def _headline_by_its_date(page: Article, title: str, page_lines: list[str]) -> str:
+    """Why the classifier's headline beats the markup's title, or "" when it does not.
+
+    The classifier's headline stands by the article's date line; a markup title (a blog's
+    name in its <h1>, a section name in <title>) that the page shows only far above that,
+    in its header, or not at all as a line of its own, names the site, not the article."""
+    found = next((x for x in page.log if x.startswith("title: line ")), "")
+    m = re.match(r"title: line (\d+), (.*)", found)
+    if not m or "date/metadata line" not in m[2] or squash(page.title) == squash(title):
+        return ""
+    at = int(m[1]) - 1
+    want = squash(title)
+    where = [i for i, x in enumerate(page_lines) if squash(x) == want]
+    if not where:
+        return "title is not a line of the page" if len(want) < len(squash(page.title)) else ""
+    if all(at - i > 5 for i in where):
+        return f"title {title!r} stands in the page's header"
+    return ""
+
+
 def _prose_chars(art: Article | None) -> int:
     return sum(len(squash(b.text)) for b in art.body if b.kind == "para") if art else 0
 
@@ -408,6 +432,11 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         # the date line, when it agrees with the <title>, is the better one.
         art.title = page.title
         log.append("title: the headline line in the page's text (agrees with its <title>)")
+    elif page is not None and page.title and (moved := _headline_by_its_date(
+            page, art.title, page_lines)):
+        art.title = page.title
+        log.append(f"title: the headline line in the page's text, by the article's date line "
+                   f"(the markup's {moved})")
     if page is not None:
         filled = []
         for name in ("published", "source", "author", "editor", "views", "site"):

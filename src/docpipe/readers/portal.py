@@ -362,13 +362,14 @@ def _find_title(
                     break
             return pick, f"the headline above the date/metadata line {lines[m].no}", m
         # Date first, then the headline, then the text (blogs, newspaper pages).
-        j = m + 1
+        j, last = m + 1, m
         while j < len(lines) and j - m <= 3 and (j in meta_at or hits[j]):
+            last = j if j in meta_at else last
             j += 1
         if j + 1 < len(lines) and j - m <= 3 and _is_title_like(lines[j].text) \
                 and len(squash(lines[j].text)) >= 6 and "。" not in lines[j].text \
                 and weights[j + 1] > 0 and m == order[0]:
-            return j, f"the headline under the date/metadata line {lines[m].no}", m
+            return j, f"the headline under the date/metadata line {lines[last].no}", last
     if core_start > 0:
         for j in range(core_start - 1, max(-1, core_start - 6), -1):
             text = lines[j].text
@@ -456,15 +457,20 @@ def parse(
         # A headline set on two lines, 主题 / ——副题, or broken after a connective
         # (…购买外汇及 / 调整…的决议): joined, whichever of them was found.
         prv, nxt = t_idx - 1, t_idx + 1
-        if prv >= 0 and not hits[prv] and _is_title_like(lines[prv].text) \
+        while prv >= 0 and len(title_lines) < 3 and not hits[prv] \
+                and _is_title_like(lines[prv].text) \
                 and not _DASH_START.match(lines[prv].text) and (
                     _DASH_START.match(art.title)
                     or lines[prv].text[-1] in "及和与的对在为暨、关于"
-                    and len(lines[prv].text) >= 8):
+                    and len(lines[prv].text) >= 8
+                    # 全国人民代表大会常务委员会 / 关于…的决议: the issuing body opens it
+                    or art.title.startswith(("关于", "關於"))
+                    and p.sign_org.search(squash(lines[prv].text))):
             art.title = lines[prv].text + art.title
             art.log.append(f"title: line {lines[prv].no} joined, the headline goes on below it")
             title_lines.add(prv)
-        elif nxt < len(lines) and _DASH_START.match(lines[nxt].text) \
+            prv -= 1
+        if len(title_lines) == 1 and nxt < len(lines) and _DASH_START.match(lines[nxt].text) \
                 and len(lines[nxt].text) <= 60 and "。" not in lines[nxt].text \
                 and not hits[nxt]:
             art.title += lines[nxt].text
@@ -641,14 +647,15 @@ def parse(
         meta["published"] = anchor
         art.log.append(f"published: line {lines[date_at].no}, the date line by the headline")
     if not parse_date(meta.get("published", "")):
-        # No date line leads into the article: a post's closing line (发表于 …) may date it.
-        for i in range(max(ce, t_idx) + 1, min(len(lines), max(ce, t_idx) + 8)):
+        # No date line leads into the article: a post's line (…于2005年8月12日发表, 发表于 …)
+        # inside or just under it may date it.
+        for i in range(t_idx + 1, min(len(lines), max(ce, t_idx) + 8)):
             text = lines[i].text
             if i not in comments and p.follow_date.search(text) and (
                     _date_line(text) or len(text) <= 80 and parse_date(text)):
                 meta["published"] = text
-                art.log.append(f"published: line {lines[i].no}, the date line closing the "
-                               "article")
+                art.log.append(f"published: line {lines[i].no}, the line that says when the "
+                               "article was posted")
                 break
     kept_comments = sum(1 for ln, b in body if len(squash(ln.text)) <= 60
                         and p.comment_marker.match(squash(ln.text)))
