@@ -147,10 +147,12 @@ def _split_label(text: str, labels: tuple[str, ...]) -> str | None:
 
 
 def _rule_for(text: str, profile: Profile, in_body: bool) -> tuple[str, bool] | None:
+    # A short letter-spaced line (郑 重 声 明, 相 关 阅 读) is matched without its spaces too.
+    forms = (text, squash(text)) if len(text) <= 24 and " " in text.strip() else (text,)
     for rule in profile.drops:
         if rule.before and in_body:
             continue
-        if rule.hits(text):
+        if any(rule.hits(t) for t in forms):
             return rule.rule, rule.ends_body
     return None
 
@@ -528,7 +530,9 @@ def parse(
     # A footer-like line inside the text block with more article text after it (责任编辑
     # in the middle, a disclaimer between two parts) is dropped alone: it ends nothing.
     suspended = {i for i in range(max(cs, 0), ce) if hits[i] and hits[i][1]
-                 and _text_after(weights, i) >= _GOES_ON}
+                 and _text_after(weights, i) >= _GOES_ON
+                 # a notice's own heading (免责声明, 郑 重 声 明): what follows is the notice
+                 and not (hits[i][0] == "disclaimer" and len(squash(lines[i].text)) <= 20)}
     for i in sorted(suspended):
         art.log.append(f"line {lines[i].no}: rule {hits[i][0]!r} does not end the article: "
                        "its text goes on after it")
