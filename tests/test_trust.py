@@ -490,3 +490,16 @@ def test_markup_title_in_the_header_loses_to_the_headline_by_the_date(tmp_path):
     page = f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>".encode()
     art = read_bytes_as(page, "blog.html", tmp_path)
     assert art.title == TITLE
+
+
+def test_headline_above_author_and_subtitle(tmp_path):
+    lines = ["犬儒病(上)", "胡平", "——当代中国的精神危机 (上)", *PARAS]
+    art = read_bytes_as("\n".join(lines).encode(), "essay.txt", tmp_path)
+    assert art.title == "犬儒病(上)"
+
+
+def test_date_line_above_the_headline_beats_a_date_at_the_body_end(tmp_path):
+    lines = ["论坛首页 > 文章", "2003-5-29 09:07 高山流水", TITLE, *PARAS,
+             "某某网站(http://www.example.net)搜集整理于2002-09-25"]
+    art = read_bytes_as("\n".join(lines).encode(), "post.txt", tmp_path)
+    assert art.published == "2003-05-29"
