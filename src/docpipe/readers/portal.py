@@ -272,7 +272,7 @@ def _comment_zone(lines: list[_Line], rx: re.Pattern[str]) -> set[int]:
     few lines of each other, the markers and the lines among them are comments."""
     marker = patterns().comment_marker
     marks = [i for i, ln in enumerate(lines)
-             if len(s := squash(ln.text)) <= 60 and marker.match(s) and not rx.search(ln.text)]
+             if len(s := squash(ln.text)) <= 80 and marker.match(s) and not rx.search(ln.text)]
     zone: set[int] = set()
     run: list[int] = []
     for i in [*marks, 10**9]:
