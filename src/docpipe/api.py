@@ -250,11 +250,10 @@ def iter_convert(
     run = settings(formats=fmts, out=target.parent if mode == "file" else target, **options)
     bad: list[InputError] = []
     paths = expand_inputs(paths_in, bad)
-    if mode != "dir" or name is not None:
-        if len(paths) + len(bad) > 1:
-            why = {"file": f"-o {out_s} names one file", "stdout": "-o - writes one page",
-                   "dir": "--name names one page's outputs"}[mode]
-            raise UsageError(f"{why}, but {len(paths) + len(bad)} inputs were given")
+    if (mode != "dir" or name is not None) and len(paths) + len(bad) > 1:
+        why = {"file": f"-o {out_s} names one file", "stdout": "-o - writes one page",
+               "dir": "--name names one page's outputs"}[mode]
+        raise UsageError(f"{why}, but {len(paths) + len(bad)} inputs were given")
     if mode == "dir":
         from .outputs import ensure_dir
 

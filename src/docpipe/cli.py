@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .errors import DocpipeError, UsageError
+from .errors import DocpipeError
 
 
 class DocpipeGroup(TyperGroup):

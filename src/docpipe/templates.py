@@ -74,7 +74,7 @@ def check_templates(folder: Path) -> None:
     for path in sorted(folder.glob("*.j2")):
         try:
             source = path.read_text(encoding="utf-8")
-            env.parse(source, name=path.name, filename=str(path))
+            env.compile(source, name=path.name, filename=str(path))
             _check_blocks(env, path, source)
         except jinja2.TemplateSyntaxError as exc:
             raise UsageError(f"{path}:{exc.lineno}: template error: {exc.message}") from None

@@ -40,16 +40,16 @@ def render(art: Article, opts: RenderOptions, template: str = "briefing.html.j2"
             **extra,
         )
     except jinja2.TemplateError as exc:  # a user's template (--template-dir) is broken
-        raise template_error(exc) from None
+        raise template_error(exc, art.input_path) from None
 
 
-def template_error(exc: Exception) -> UsageError:
+def template_error(exc: Exception, page: str = "") -> UsageError:
     """One line naming the template file and line, from the frames Jinja2 gives templates."""
     import traceback
 
     where = next((f"{f.filename}:{f.lineno}" for f in reversed(
         traceback.extract_tb(exc.__traceback__)) if f.filename.endswith(".j2")), "template")
-    return UsageError(f"{where}: template error: {exc}")
+    return UsageError(f"{where}: template error: {exc}" + (f" (page {page})" if page else ""))
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
