@@ -39,7 +39,7 @@ from .pipeline import (
     read_options_for,
     transform,
 )
-from .readers import READERS, ReadOptions
+from .readers import KINDS, ReadOptions
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ DEFAULT_MAX_BYTES = 20_000_000
 #: File suffix -> format, for `out="brief.pdf"`.
 SUFFIX_FORMATS = {suffix: fmt for fmt, (_, suffix) in WRITERS.items()}
 BINARY_FORMATS = ("pdf", "docx")
-KINDS = {"txt": "txt", "text": "txt", "html": "html", "htm": "html"}
 
 PathLike = str | os.PathLike[str]
 
@@ -91,12 +90,15 @@ def settings(
     rules: Iterable[PathLike] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     template_dir: PathLike | None = None,
+    kind: str | None = None,
+    strict: bool = False,
 ) -> Settings:
     """Every option of a run checked and gathered into one `Settings` record."""
     from .decode import codec_name
 
     fmts = parse_formats(formats)
     variant = _choice("to", to, VARIANTS) if to is not None else None
+    kind = _choice("kind", kind, KINDS) if kind is not None else None
     if isinstance(summary_sentences, bool) or not isinstance(summary_sentences, int) \
             or not 1 <= summary_sentences <= 10:
         raise UsageError(f"summary_sentences: {summary_sentences!r} is not a whole number "
@@ -118,8 +120,9 @@ def settings(
         variant=variant,
         out_dir=Path(out),
         summary_sentences=summary_sentences,
+        strict=bool(strict),
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ())),
+                         rules=tuple(str(r) for r in rules or ()), kind=kind),
         render=RenderOptions(template_dir=str(template_dir) if template_dir else None),
     )
     from .profiles import site_profiles
@@ -157,34 +160,37 @@ def extract(
     encoding: str | None = None,
     rules: Iterable[PathLike] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    strict: bool = False,
     stages: list[tuple[str, float]] | None = None,
 ) -> Article:
     """The cleaned article of one page.
 
     `source` is a `pathlib.Path` (or a string naming an existing file, or "-" for stdin),
-    the page's text as `str`, or its raw `bytes` (charset detected). `kind` is "txt" or
-    "html" (default: from the file name, else from the content). Raises `InputError`
-    for a page that cannot be read and `UsageError` for a bad option."""
-    opts = settings(to=to, summary_sentences=summary_sentences, rules=rules,
-                    encoding=encoding, max_bytes=max_bytes)
+    the page's text as `str`, or its raw `bytes` (charset detected). `kind` is "txt",
+    "html" or "mhtml" (default: from the file name, else from the content). The article's
+    `warnings` say what to check; with `strict=True` a warning raises `StrictError`.
+    Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""
+    opts = settings(to=to, summary_sentences=summary_sentences, rules=rules, kind=kind,
+                    encoding=encoding, max_bytes=max_bytes, strict=strict)
     name, data = _source(source)
-    reader = READERS[KINDS[_choice("kind", kind, tuple(KINDS))]] if kind is not None else None
     if data is None:
         with contextlib.suppress(OSError):  # a name too long is reported when read
             if name != STDIN and Path(name).is_dir():
                 raise UsageError("extract takes one page, not a folder", name)
-        if reader is None:
-            return load(name, opts, stages)
-        data = read_bytes(name, opts.read.max_bytes)
-        name = name if name != STDIN else "<stdin>"
-    elif encoding is None and isinstance(source, str):
+        return load(name, opts, stages)
+    if encoding is None and isinstance(source, str):
         opts = dataclasses.replace(opts, read=dataclasses.replace(opts.read, encoding="utf-8"))
     if opts.read.max_bytes and len(data) > opts.read.max_bytes:
         raise InputError(f"input is over the limit of {opts.read.max_bytes} bytes", name)
     from .readers import read
 
-    art = reader(data, name, opts.read) if reader else read(data, name, opts.read)
-    return transform(art, opts)
+    art = transform(read(data, name, opts.read), opts)
+    if opts.strict and art.warnings:
+        from .errors import StrictError
+
+        raise StrictError(f"--strict: {len(art.warnings)} warning(s), first: {art.warnings[0]}",
+                          name, article=art)
+    return art
 
 
 # --- convert -------------------------------------------------------------------------
@@ -313,16 +319,19 @@ def convert(
     encoding: str | None = None,
     rules: Iterable[PathLike] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    kind: str | None = None,
+    strict: bool = False,
 ) -> list[Result]:
     """Write a briefing of each page; one `Result` per page (`.ok`, `.outputs`, `.error`).
 
     `out` is a folder (OUT/<page>.pdf …), one file whose suffix gives the format
     ("brief.pdf", one page only), or "-" for stdout (one page, one format). `formats`
     is "pdf,docx" (default), a list, or "all". A page that fails does not stop the
-    others: its `Result.error` says why. Bad options raise `UsageError` up front."""
+    others: its `Result.error` says why, and `Result.article.warnings` what to check. Bad options raise `UsageError` up front."""
     return list(iter_convert(inputs, out, formats=formats, to=to, name=name,
                              summary_sentences=summary_sentences, template_dir=template_dir,
-                             encoding=encoding, rules=rules, max_bytes=max_bytes))
+                             encoding=encoding, rules=rules, max_bytes=max_bytes,
+                             kind=kind, strict=strict))
 
 
 # --- pack ----------------------------------------------------------------------------
@@ -344,7 +353,7 @@ def pack(
     """Build OUT/NAME.pdf, OUT/NAME.docx and OUT/NAME.json (the manifest) from many pages.
 
     `options` are those of `convert` (to, summary_sentences, template_dir, encoding,
-    rules, max_bytes). Incremental: what did not change is not rebuilt."""
+    rules, max_bytes, kind, strict). Incremental: what did not change is not rebuilt."""
     from .pack import SORTS, PackOptions, build_pack
 
     run = settings(out=out, **options)

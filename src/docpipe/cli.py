@@ -179,7 +179,22 @@ SummaryOpt = Annotated[int, typer.Option(
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", metavar="DIR",
     help="Folder whose templates override docpipe's (see: docpipe templates export).")]
-QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
+
+
+class InputKind(StrEnum):
+    txt = "txt"
+    html = "html"
+    mhtml = "mhtml"
+
+
+FromOpt = Annotated[InputKind | None, typer.Option(
+    "--from", case_sensitive=False, metavar="KIND",
+    help="Read every input as this kind (txt, html, mhtml), whatever its name or "
+    "content says. Also reads files docpipe would refuse as not a page.")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="A page with a warning (no headline, no date, a short or cut-off text, "
+    "lines dropped by learning …) counts as failed: exit 1, its outputs not written.")]
 VerboseOpt = Annotated[bool, typer.Option(
     "-v", "--verbose", help="Show each stage (read, parse, transform, each format) and its "
     "time, per page, on stderr.")]
@@ -203,6 +218,12 @@ def _explain(art) -> None:
         typer.echo(f"  {line}", err=True)
     for d in art.dropped:
         typer.echo(f"  dropped line {d.line:>4} [{d.rule}] {d.text[:70]}", err=True)
+
+
+def warn(path: str, warnings: list[str]) -> None:
+    """Each warning as one stderr line naming the file: what to check before forwarding."""
+    for w in warnings:
+        typer.echo(f"docpipe: warning: {path}: {w}", err=True)
 
 
 def _stages(name: str, stages: list[tuple[str, float]]) -> None:
@@ -248,6 +269,8 @@ def convert(
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
@@ -259,9 +282,11 @@ def convert(
     for result in iter_convert(inputs, out, formats=formats, name=name, debug=DEBUG["on"],
                                to=to, summary_sentences=summary_sentences,
                                template_dir=template_dir, encoding=encoding, rules=rules,
-                               max_bytes=max_bytes):
+                               max_bytes=max_bytes, kind=from_, strict=strict):
         if result.article and explain:
             _explain(result.article)
+        if result.article and not strict:
+            warn(result.input, result.article.warnings)
         if verbose and not quiet and result.stages:
             _stages(result.input, result.stages)
         if not result.ok:
@@ -294,18 +319,27 @@ def extract(
     quiet: Annotated[bool, typer.Option("-q", "--quiet",
                                         help="Only the JSON and errors (no -v, --explain).")
                      ] = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Print the cleaned article as JSON on stdout."""
+    """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
     from .api import extract as extract_article
     from .writers.json import dumps
 
     stages: list[tuple[str, float]] = []
-    art = extract_article(Path(input) if input != "-" else "-", to=to,
-                          summary_sentences=summary_sentences, encoding=encoding, rules=rules,
-                          max_bytes=max_bytes, stages=stages)
+    try:
+        art = extract_article(Path(input) if input != "-" else "-", to=to,
+                              summary_sentences=summary_sentences, encoding=encoding,
+                              rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
+                              stages=stages)
+    except DocpipeError as exc:
+        if explain and getattr(exc, "article", None) is not None:
+            _explain(exc.article)
+        raise
     if explain and not quiet:
         _explain(art)
+    warn(input, art.warnings)
     if verbose and not quiet:
         _stages(input, stages)
     sys.stdout.write(dumps(art))
@@ -349,6 +383,8 @@ def pack(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
@@ -360,7 +396,8 @@ def pack(
     report = build(inputs, out, name=name, title=title, jobs=jobs, sort=sort.value,
                    pages=pages, force=force, progress=progress_for(sys.stderr, quiet),
                    to=to, summary_sentences=summary_sentences, encoding=encoding,
-                   rules=rules, max_bytes=max_bytes, template_dir=template_dir)
+                   rules=rules, max_bytes=max_bytes, template_dir=template_dir,
+                   kind=from_, strict=strict)
     for e in report.failed:
         err(e.error)
     if report.pack_error:

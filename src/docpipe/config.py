@@ -66,8 +66,9 @@ def read(path: Path) -> dict[str, Any]:
 
 
 def options_of(command: Any) -> dict[str, Any]:
-    """A command's options that a config file may set: name -> click parameter."""
-    return {p.name: p for p in command.params
+    """A command's options that a config file may set: key -> click parameter. The key is
+    the parameter's name without a trailing _ (`from_`, for --from, is `from`)."""
+    return {p.name.rstrip("_"): p for p in command.params
             if getattr(p, "param_type_name", "") == "option" and p.name not in SKIP
             and not p.is_eager and p.expose_value}
 
@@ -165,13 +166,13 @@ def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
         mine = config.values.setdefault(cmd_name, {})
         for key, value in top.items():
             if (name := key.replace("-", "_")) in opts:
-                mine[name] = check(key, value, opts[name], ctx, path)
+                mine[opts[name].name] = check(key, value, opts[name], ctx, path)
         for key, value in sections.get(cmd_name, {}).items():
             name = key.replace("-", "_")
             if name not in opts:
                 raise UsageError(f"unknown key {key!r} in [{cmd_name}] (its options: "
                                  f"{', '.join(sorted(opts))})", str(path))
-            mine[name] = check(f"{cmd_name}.{key}", value, opts[name], ctx, path)
+            mine[opts[name].name] = check(f"{cmd_name}.{key}", value, opts[name], ctx, path)
     return config
 
 
@@ -204,8 +205,8 @@ def report(ctx: Any, config: Config) -> list[str]:
         mine = config.values.get(cmd_name, {})
         for name, param in opts.items():
             envvar = param.envvar if isinstance(param.envvar, str) else None
-            if name in mine:
-                value, origin = mine[name], str(config.path)
+            if param.name in mine:
+                value, origin = mine[param.name], str(config.path)
             elif envvar and os.environ.get(envvar):
                 value, origin = os.environ[envvar], f"environment {envvar}"
             else:

@@ -32,6 +32,7 @@ class Settings:
     summary_sentences: int = 2
     summary_chars: int = 120
     keywords: int = 8
+    strict: bool = False  # a page with warnings fails (exit 1), its outputs unwritten
     read: ReadOptions = field(default_factory=ReadOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
 
@@ -76,7 +77,7 @@ def expand_inputs(inputs: list[str], errors: list[InputError] | None = None) -> 
             found.append(item)
         elif is_dir:
             if not pages:
-                raise InputError("folder holds no pages (.txt, .html, .htm)", item)
+                raise InputError("folder holds no pages (.txt, .html, .htm, .mhtml)", item)
             found += pages
         elif any(ch in item for ch in "*?["):
             matches = sorted(glob.glob(item))
@@ -127,7 +128,9 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
             data = read_bytes(p, settings.read.max_bytes)
         except DocpipeError:
             continue  # reported when the page itself is read
-        if (page := page_of(p, data, settings.read.encoding, settings.read.rules)) is not None:
+        page = page_of(p, data, settings.read.encoding, settings.read.rules,
+                       kind=settings.read.kind)
+        if page is not None:
             pages.append(page)
     for p, learnt in learn(pages).items():
         opts[p] = dataclasses.replace(settings.read, learnt=learnt)
@@ -170,6 +173,11 @@ def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None =
     art = transform(art, settings)
     if stages is not None:
         stages += [("read", t1 - t0), ("parse", t2 - t1), ("transform", time.perf_counter() - t2)]
+    if settings.strict and art.warnings:
+        from .errors import StrictError
+
+        raise StrictError(f"--strict: {len(art.warnings)} warning(s), first: {art.warnings[0]}",
+                          path if path != STDIN else "<stdin>", article=art)
     return art
 
 
@@ -205,6 +213,7 @@ def convert_one(
                                 result.stages, targets)
     except DocpipeError as exc:
         result.error = str(exc)
+        result.article = result.article or getattr(exc, "article", None)
     return result
 
 
