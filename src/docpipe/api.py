@@ -35,7 +35,6 @@ from .pipeline import (
     expand_inputs,
     load,
     output_stem,
-    read_bytes,
     read_options_for,
     transform,
 )
