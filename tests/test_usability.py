@@ -185,6 +185,10 @@ def test_docpipe_toml_in_the_working_folder(tmp_path):
                cwd=tmp_path)
     assert json.loads((tmp_path / "out2" / f"{REFERENCE.stem}.json").read_text("utf-8")
                       )["variant"] == "hk"
+    # so does -o FILE: its suffix, not the file's formats, says the format
+    proc = run("convert", str(REFERENCE), "-o", "one.docx", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.decode() == "one.docx\n", proc.stderr
+    assert "志願" in "".join(p.text for p in Document(tmp_path / "one.docx").paragraphs)
 
 
 def test_pyproject_tool_table_config_option_and_env(tmp_path):
@@ -311,22 +315,32 @@ def test_undefined_in_template_names_file_and_line(tmp_path):
 # --- 5. completion ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_show_completion(shell):
-    proc = run("--show-completion", shell)
+def test_install_completion_in_bash_then_complete(tmp_path):
+    """Typer's own --install-completion, run from bash (the shell it detects), into a fresh
+    HOME; the installed script, sourced in a real bash, completes docpipe's options."""
+    env = {**ENV, "HOME": str(tmp_path), "PATH": f"{DOCPIPE.parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "-c", f"'{DOCPIPE}' --install-completion"], env=env,
+                          capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    text = proc.stdout.decode()
-    assert "_DOCPIPE_COMPLETE" in text
+    script = tmp_path / ".bash_completions" / "docpipe.sh"
+    assert script.is_file() and str(script) in (tmp_path / ".bashrc").read_text()
+    line = ("source ~/.bash_completions/docpipe.sh; COMP_WORDS=(docpipe convert --t); "
+            'COMP_CWORD=2; _docpipe_completion docpipe; echo "${COMPREPLY[@]}"')
+    proc = subprocess.run(["bash", "-c", line], env=env, capture_output=True, timeout=60)
+    assert proc.stdout.decode().split() == ["--to", "--template-dir"]
+    line = line.replace("(docpipe convert --t)", "(docpipe con)").replace("=2", "=1")
+    proc = subprocess.run(["bash", "-c", line], env=env, capture_output=True, timeout=60)
+    assert sorted(proc.stdout.decode().split()) == ["config", "convert"]
 
 
-def test_completion_completes_commands_and_options():
-    env = {**ENV, "_DOCPIPE_COMPLETE": "complete_bash", "COMP_WORDS": "docpipe con",
-           "COMP_CWORD": "1"}
-    proc = subprocess.run([str(DOCPIPE)], env=env, capture_output=True, timeout=60)
-    assert b"convert" in proc.stdout and b"config" in proc.stdout
-    env.update(COMP_WORDS="docpipe convert --t", COMP_CWORD="2")
-    proc = subprocess.run([str(DOCPIPE)], env=env, capture_output=True, timeout=60)
-    assert b"--to" in proc.stdout and b"--template-dir" in proc.stdout
+@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o default -F"),
+                                               ("zsh", "#compdef docpipe"),
+                                               ("fish", "complete --command docpipe")])
+def test_show_completion_each_shell(shell, marker):
+    env = {**ENV, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}  # name the shell
+    proc = run("--show-completion", shell, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert marker in proc.stdout.decode() and "_DOCPIPE_COMPLETE" in proc.stdout.decode()
 
 
 # --- 6. Python API ----------------------------------------------------------------------

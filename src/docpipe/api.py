@@ -215,6 +215,13 @@ def _internal(path: str, exc: BaseException) -> str:
     return f"{path}: internal error: {type(exc).__name__}: {detail} (run with --debug for details)"
 
 
+def file_format(out: PathLike) -> str | None:
+    """The format `-o OUT` names when it is one file (brief.pdf -> pdf), else None."""
+    target = Path(os.fspath(out))
+    fmt = SUFFIX_FORMATS.get(target.suffix.lower()) if os.fspath(out) != "-" else None
+    return fmt if fmt and not target.is_dir() else None
+
+
 def iter_convert(
     inputs: PathLike | Iterable[PathLike],
     out: PathLike = "out",
@@ -241,7 +248,7 @@ def iter_convert(
         if fmts[0] in BINARY_FORMATS and _is_terminal(stream):
             raise UsageError(f"will not write {fmts[0]} to a terminal: redirect stdout "
                              f"(> page.{fmts[0]}) or pipe it")
-    elif (fmt := SUFFIX_FORMATS.get(target.suffix.lower())) and not target.is_dir():
+    elif fmt := file_format(target):
         mode = "file"
         if fmts is not None and fmts != (fmt,):
             raise UsageError(f"-o {out_s} is a {fmt} file, but the formats asked for are "

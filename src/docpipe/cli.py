@@ -246,6 +246,7 @@ Examples:
 @app.command(cls=DocpipeCommand, epilog=CONVERT_EXAMPLES)
 @user_errors
 def convert(
+    ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(
         metavar="INPUT", help="Pages (.txt, .html), folders, globs, or - for stdin.")],
     out: Annotated[str, typer.Option(
@@ -276,8 +277,11 @@ def convert(
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
 
     Prints the files written, one per line."""
-    from .api import iter_convert
+    from .api import file_format, iter_convert
 
+    if formats and file_format(out) and ctx.get_parameter_source("formats").name == \
+            "DEFAULT_MAP":
+        formats = None  # -o brief.pdf on the command line beats formats in the config file
     failed = 0
     for result in iter_convert(inputs, out, formats=formats, name=name, debug=DEBUG["on"],
                                to=to, summary_sentences=summary_sentences,
@@ -409,7 +413,10 @@ def pack(
         raise typer.Exit(1)
 
 
-@app.command(cls=DocpipeCommand)
+@app.command(cls=DocpipeCommand, epilog="""\b
+Example:
+  docpipe doctor -q        # nothing printed (exit 0) when all is ready
+""")
 def doctor(
     quiet: Annotated[bool, typer.Option("-q", "--quiet",
                                         help="Print only what needs fixing.")] = False,
@@ -441,7 +448,8 @@ def show_config(ctx: typer.Context, config: ConfigOpt = None) -> None:
 
 
 templates_app = typer.Typer(cls=DocpipeGroup, no_args_is_help=True,
-                            help="The briefing templates: export them to edit your own.")
+                            help="The briefing templates: export them to edit your own.",
+                            epilog="Example: docpipe templates export mytpl")
 app.add_typer(templates_app, name="templates")
 
 
