@@ -371,6 +371,10 @@ def test_api_validation_raises_usage_error(tmp_path):
         docpipe.pack([REFERENCE], tmp_path, sort="size")
     with pytest.raises(docpipe.UsageError, match="kind"):
         docpipe.extract("text", kind="pdf")
+    with pytest.raises(docpipe.InputError, match="missing.txt: no such file"):
+        docpipe.extract("missing.txt")  # a page's name, not a page's text
+    with pytest.raises(docpipe.UsageError, match="not a folder"):
+        docpipe.extract(ROOT / "samples")
     assert list(tmp_path.iterdir()) == []
 
 

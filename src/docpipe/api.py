@@ -144,9 +144,13 @@ def _source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes | None]:
     if source == STDIN:
         return STDIN, None
     if "\n" not in source and len(source) < 1024:
+        from .readers import SUFFIXES
+
         with contextlib.suppress(OSError, ValueError):
-            if Path(source).is_file():
+            if Path(source).exists():
                 return source, None
+        if Path(source).suffix.lower() in SUFFIXES:  # a page's name: "no such file", not text
+            return source, None
     return "<text>", source.encode("utf-8")
 
 
@@ -164,8 +168,9 @@ def extract(
 ) -> Article:
     """The cleaned article of one page.
 
-    `source` is a `pathlib.Path` (or a string naming an existing file, or "-" for stdin),
-    the page's text as `str`, or its raw `bytes` (charset detected). `kind` is "txt",
+    `source` is a `pathlib.Path` (or a one-line string naming a file: an existing one, or
+    one ending in .txt, .html …; "-" is stdin), the page's text as `str`, or its raw
+    `bytes` (charset detected). `kind` is "txt",
     "html" or "mhtml" (default: from the file name, else from the content). The article's
     `warnings` say what to check; with `strict=True` a warning raises `StrictError`.
     Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""

@@ -36,10 +36,8 @@ class DocpipeGroup(TyperGroup):
         except typer.Abort:
             err("aborted")
             code = 1
-        except Exception as exc:
-            if not hasattr(exc, "exit_code") or not hasattr(exc, "format_message"):
-                raise
-            err(_click_message(exc))  # typer's click exceptions: usage errors and the like
+        except typer.TyperException as exc:  # the command line's own: usage errors and such
+            err(_click_message(exc))
             code = exc.exit_code
         code = code if isinstance(code, int) else 0
         if standalone_mode:
