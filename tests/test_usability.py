@@ -138,6 +138,11 @@ def test_bad_value_is_one_line():
     proc = run("convert")
     assert proc.returncode == 2 and proc.stderr.decode() == \
         "docpipe: error: missing argument INPUT...\n"
+    proc = run("convert", "x", "-f")
+    assert proc.returncode == 2 and proc.stderr.decode() == \
+        "docpipe: error: option '-f' requires an argument (see docpipe convert --help)\n"
+    proc = run()  # docpipe alone: its help, on stderr
+    assert proc.returncode == 2 and proc.stderr.decode().startswith("Usage: docpipe ")
 
 
 def test_help_reads_like_a_person_wrote_it():

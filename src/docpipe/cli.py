@@ -37,7 +37,12 @@ class DocpipeGroup(TyperGroup):
             err("aborted")
             code = 1
         except typer.TyperException as exc:  # the command line's own: usage errors and such
-            err(_click_message(exc))
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # `docpipe` alone: the help, on stderr (exit 2)
+            else:
+                argv = sys.argv[1:] if args is None else list(args)
+                named = next((a for a in argv if a in self.commands), None)
+                err(_click_message(exc, f"docpipe {named}" if named else "docpipe"))
             code = exc.exit_code
         code = code if isinstance(code, int) else 0
         if standalone_mode:
@@ -71,7 +76,7 @@ def _arg_name(param) -> str:
     return name + ("..." if param.nargs != 1 and not name.endswith("...") else "")
 
 
-def _click_message(exc) -> str:
+def _click_message(exc, command: str = "docpipe") -> str:
     """'--to: 'xx' is not one of hans, hant, tw, twp, hk' from a parameter error."""
     from .config import clean_message
 
@@ -84,7 +89,8 @@ def _click_message(exc) -> str:
             return f"missing {param.param_type_name} {hint}"
         return f"{hint}: {clean_message(exc.message)}"
     message = clean_message(exc.format_message())
-    cmd = getattr(getattr(exc, "ctx", None), "command_path", "docpipe")
+    ctx = getattr(exc, "ctx", None)
+    cmd = ctx.command_path if ctx is not None else command
     return f"{message[:1].lower()}{message[1:]} (see {cmd} --help)"
 
 
