@@ -42,7 +42,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 TARGETS = {  # name -> (limit, unit); every target is an upper bound, but the pack ratio
     "cli_help_s": (0.2, "s"),
-    "cli_convert_help_s": (0.2, "s"),
+    "cli_convert_help_s": (0.3, "s"),  # builds the options: Typer imports pydantic
     "briefing_cli_s": (1.5, "s"),
     "briefing_warm_s": (0.35, "s"),
     "pack_s": (30.0, "s"),
