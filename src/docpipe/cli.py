@@ -155,6 +155,9 @@ def _load_config(ctx: typer.Context, value: str | None) -> str | None:
     """Eager: the config file's values become this command's option defaults."""
     if ctx.resilient_parsing:  # shell completion: never fail on a config file
         return value
+    if not value and ctx.info_name != "config" and not any(
+            Path(f).exists() for f in ("docpipe.toml", "pyproject.toml")):
+        return value  # no file: nothing to load (the common case), nor config.py to import
     from .config import load
 
     config = load(ctx, value)
