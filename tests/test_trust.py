@@ -254,11 +254,14 @@ def test_comment_thread_longer_than_the_article_is_not_the_article(tmp_path):
     assert not any("评论" in d for d in art.body_text)
 
 
-def test_comment_thread_in_html(tmp_path):
+@pytest.mark.parametrize("box", ["div class='comments'", "article"])
+def test_comment_thread_in_html(tmp_path, box):
+    """Comments in their own box, or in the <article> element the library favours while
+    the article itself sits in plain <div>s: the article is still the article."""
     thread = "".join(f"<div class='c'><span>{u}</span><span>{t}</span><p>{c}</p><div>{b}</div></div>"
-                     for u, t, c, b in zip(*[iter(comment_thread()[1:])] * 4, strict=True))
-    page = html_page(NAV + article_html() + f"<div class='comments'><h3>网友评论</h3>{thread}</div>"
-                     + FOOT)
+                     for u, t, c, b in zip(*[iter(comment_thread(15)[1:])] * 4, strict=True))
+    story = article_html().replace("<p>", "<div>").replace("</p>", "</div>")
+    page = html_page(NAV + story + f"<{box}><h3>网友评论</h3>{thread}</{box.split()[0]}>" + FOOT)
     art = read_bytes_as(page, "c.html", tmp_path)
     assert art.title == TITLE
     assert_every_char_kept(art)
