@@ -96,8 +96,7 @@ $(file >$(OPTIONS),$(OPTS))
 endif
 endif
 $(OPTIONS):
-	@mkdir -p $(@D)
-	$(file >$(OPTIONS),$(OPTS))
+	$(shell mkdir -p '$(@D)')$(file >$@,$(OPTS))
 
 briefings: $(BRIEFINGS)
 
