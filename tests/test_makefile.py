@@ -104,6 +104,9 @@ def test_example_makefile_variants_options_and_spaces(tmp_path):
     assert doc["variant"] == "hans"
     assert "Nothing to be done" in make(*common, "FLAGS=-f pdf,docx,json", cwd=work).stdout
     assert len(converts(make("-j2", *common, cwd=work))) == 1  # back to no FLAGS: rebuilt
+    time.sleep(0.05)
+    (work / "docpipe.toml").write_text("summary_sentences = 1\n", encoding="utf-8")
+    assert len(converts(make("-j2", *common, cwd=work))) == 1  # the config file changed
 
 
 def test_project_makefile_variant_folder(tmp_path):
