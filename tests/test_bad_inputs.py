@@ -373,10 +373,12 @@ def test_subprocess_output_folder_is_a_file(tmp_path):
 
 
 def test_traceback_only_with_debug(tmp_path):
-    """An internal error (here a broken user template) is one line; --debug adds the trace."""
+    """An internal error (here a user template that divides by zero) is one line; --debug
+    adds the trace. (A template that does not parse or names an undefined variable is a
+    user error naming file:line: tests/test_usability.py.)"""
     tpl = tmp_path / "tpl"
     tpl.mkdir()
-    (tpl / "briefing.html.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
+    (tpl / "briefing.html.j2").write_text("{{ 1 // 0 }}", encoding="utf-8")
     other = tmp_path / "other.txt"
     other.write_bytes(REFERENCE.read_bytes())
     args = ["convert", str(other), "-o", str(tmp_path / "out"), "-f", "html,md",

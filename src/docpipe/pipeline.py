@@ -10,6 +10,7 @@ import glob
 import multiprocessing
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class Result:
     outputs: list[Path] = field(default_factory=list)
     article: Article | None = None
     error: str = ""
+    stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, seconds): -v
 
     @property
     def ok(self) -> bool:
@@ -159,11 +161,18 @@ def _test_crash_hook(path: str) -> None:
         os._exit(70)
 
 
-def load(path: str, settings: Settings) -> Article:
-    """One input, read, parsed and transformed."""
+def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None = None
+         ) -> Article:
+    """One input, read, parsed and transformed; each stage's time goes to `stages`."""
     _test_crash_hook(path)
+    t0 = time.perf_counter()
     data = read_bytes(path, settings.read.max_bytes)
-    art = transform(read(data, path if path != STDIN else "<stdin>", settings.read), settings)
+    t1 = time.perf_counter()
+    art = read(data, path if path != STDIN else "<stdin>", settings.read)
+    t2 = time.perf_counter()
+    art = transform(art, settings)
+    if stages is not None:
+        stages += [("read", t1 - t0), ("parse", t2 - t1), ("transform", time.perf_counter() - t2)]
     if settings.strict and art.warnings:
         from .errors import StrictError
 
@@ -176,24 +185,32 @@ def output_stem(path: str) -> str:
     return "stdin" if path == STDIN else Path(path).stem
 
 
-def render(art: Article, stem: str, settings: Settings) -> list[Path]:
+def render(art: Article, stem: str, settings: Settings,
+           stages: list[tuple[str, float]] | None = None,
+           targets: dict[str, Path] | None = None) -> list[Path]:
+    """Write each format to OUT/<stem><suffix>, or to the file `targets` names for it."""
     outputs = []
     for fmt in settings.formats:
-        target = settings.out_dir / f"{stem}{WRITERS[fmt][1]}"
+        target = (targets or {}).get(fmt) or settings.out_dir / f"{stem}{WRITERS[fmt][1]}"
+        t0 = time.perf_counter()
         write(fmt, art, target, settings.render)
+        if stages is not None:
+            stages.append((fmt, time.perf_counter() - t0))
         outputs.append(target)
     return outputs
 
 
 def convert_one(
-    path: str, settings: Settings, stem: str | None = None, read_opts: ReadOptions | None = None
+    path: str, settings: Settings, stem: str | None = None, read_opts: ReadOptions | None = None,
+    targets: dict[str, Path] | None = None,
 ) -> Result:
     result = Result(path)
     if read_opts is not None:
         settings = dataclasses.replace(settings, read=read_opts)
     try:
-        result.article = load(path, settings)
-        result.outputs = render(result.article, stem or output_stem(path), settings)
+        result.article = load(path, settings, result.stages)
+        result.outputs = render(result.article, stem or output_stem(path), settings,
+                                result.stages, targets)
     except DocpipeError as exc:
         result.error = str(exc)
         result.article = result.article or getattr(exc, "article", None)
