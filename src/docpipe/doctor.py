@@ -73,6 +73,17 @@ def run(echo: Callable[[str], None]) -> int:
         report(False, f"WeasyPrint cannot load: {exc}",
                "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
 
+    from .versions import installed_versions, outside_tested, tested_ranges
+
+    ranges = tested_ranges()
+    off = outside_tested(ranges, installed_versions(ranges))
+    for line in off:
+        report(False, f"library version: {line}", "pip install -e . (or the versions named "
+               "in docpipe's pyproject.toml)")
+    if ranges and not off:
+        report(True, "library versions within the tested ranges: "
+               + ", ".join(f"{n} {v}" for n, v in installed_versions(ranges).items()))
+
     from .transforms.chinese import converter
 
     for variant, config in CONFIGS.items():
