@@ -41,6 +41,12 @@ def err(message: str) -> None:
     typer.echo(f"docpipe: error: {message}", err=True)
 
 
+def warn(path: str, warnings: list[str]) -> None:
+    """One `docpipe: warning: FILE: …` line on stderr per warning of a page."""
+    for warning in warnings:
+        typer.echo(f"docpipe: warning: {path}: {warning}", err=True)
+
+
 def user_errors(func):
     """Errors a user can cause become one line on stderr and the contract's exit code."""
 
@@ -187,6 +193,8 @@ def convert(
             continue
         if result.article and explain:
             _explain(result.article)
+        if result.article:
+            warn(path, result.article.warnings)
         if not result.ok:
             err(result.error)
             failed += 1

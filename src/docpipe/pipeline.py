@@ -161,7 +161,18 @@ def load(path: str, settings: Settings) -> Article:
     _test_crash_hook(path)
     data = read_bytes(path, settings.read.max_bytes)
     art = read(data, path if path != STDIN else "<stdin>", settings.read)
-    return transform(art, settings)
+    art = transform(art, settings)
+    if "pdf" in settings.formats:
+        art = check_glyphs(art, settings)
+    return art
+
+
+def check_glyphs(art: Article, settings: Settings) -> Article:
+    """Warn about characters no installed font can draw in the PDF (writers/glyphs.py)."""
+    from .writers.glyphs import glyph_warning
+
+    warning = glyph_warning(art, settings.render)
+    return dataclasses.replace(art, warnings=[*art.warnings, warning]) if warning else art
 
 
 def output_stem(path: str) -> str:
