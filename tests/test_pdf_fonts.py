@@ -114,8 +114,9 @@ def test_run_in_points_in_the_bold_face(both, article):
         assert cjk <= bold, (lead, cjk - bold)
 
 
-def test_non_cid_fonts_left_as_weasyprint_writes_them(tmp_path):
-    """A Latin TrueType font is not touched: same type as WeasyPrint's own output."""
+def test_truetype_fonts_keep_their_type(tmp_path):
+    """A Latin TrueType font keeps its type, embedding and subset tag (only its glyphs
+    are renumbered, through a /CIDToGIDMap)."""
     from docpipe.writers.pdf import pdf_bytes
 
     html = '<p style="font-family: DejaVu Sans, Liberation Sans, sans-serif">Briefing 2025</p>'
