@@ -108,7 +108,7 @@ def compact_fonts(document, pdf) -> None:
                 _compact_cff(stream, gids)
             elif all(f["Subtype"] == "/CIDFontType2" for f in cid_fonts):
                 _compact_truetype(pdf, stream, gids, cid_fonts)
-        except Exception:  # noqa: BLE001 - any surprise: WeasyPrint's own subset stays
+        except Exception:  # any surprise: WeasyPrint's own subset stays
             continue
     _unclaim_clamped_glyphs(objects)
 
@@ -131,9 +131,10 @@ def _compact_cff(stream, gids: set[int]) -> None:
     program = stream.stream[0]
     cff = _table(program, b"CFF ") if program[:4] == b"OTTO" else None
     face = hb.Face(hb.Blob(program))
-    if not gids or not cff or not _cff_is_cid_keyed(cff):
+    used = [g for g in gids if g < face.glyph_count]
+    if not used or not cff or not _cff_is_cid_keyed(cff):
         return
-    if _identity_prefix(cff, face.glyph_count) <= max(g for g in gids if g < face.glyph_count):
+    if _identity_prefix(cff, face.glyph_count) <= max(used):
         return  # a used glyph's CID is not its id: readers would draw another glyph
     out = hb.subset(face, _subset_input(gids, face.glyph_count))
     compact = bytes(out.reference_table("CFF ").data) if out else b""
