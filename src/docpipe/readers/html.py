@@ -281,19 +281,34 @@ def _in_page(extracted: list[str], page_lines: list[str]) -> list[int]:
         return []
     keys = [_key(x) for x in page_lines]
     long_ext = [k for k in (_key(x) for x in extracted) if len(k) >= 8]
-    hit = []
-    for i, k in enumerate(keys):
-        if len(k) >= 4 and k in whole:
-            hit.append(i)
-        elif len(k) >= 8 and any(e in k for e in long_ext if len(e) <= len(k)):
-            hit.append(i)  # the page's line holds a whole extracted paragraph and more
-    if not hit:
+    # Lines long enough not to match by chance mark where the article is; the library's
+    # text may join a page line with its neighbours, or a page line may hold a whole
+    # extracted paragraph and more (a paragraph with its inline caption).
+    anchors = [i for i, k in enumerate(keys) if len(k) >= 12 and (
+        k in whole or any(e in k for e in long_ext if len(e) <= len(k)))]
+    if not anchors:
+        anchors = [i for i, k in enumerate(keys) if len(k) >= 4 and k in whole]
+    if not anchors:
         return []
-    # Short lines (a two-character heading, a number) between matched lines belong too.
-    inside = set(hit)
-    for i in range(hit[0], hit[-1] + 1):
-        if i not in inside and keys[i] and keys[i] in whole and i - 1 in inside:
+    # Shorter lines (a subheading, a caption, 特此通知) count only between two anchors,
+    # where a menu word that the article happens to mention cannot be.
+    inside = set(anchors)
+    for i in range(anchors[0], anchors[-1] + 1):
+        if i not in inside and keys[i] and keys[i] in whole:
             inside.add(i)
+    # After the last anchor: the short lines that follow it in the library's text too
+    # (a last short paragraph, 特此通知, the editor's credit the classifier then drops).
+    at = whole.find(keys[anchors[-1]]) + len(keys[anchors[-1]]) \
+        if keys[anchors[-1]] in whole else -1
+    j = anchors[-1] + 1
+    while at >= 0 and j < len(keys) and j - anchors[-1] <= 3:
+        if keys[j]:
+            found = whole.find(keys[j], at)
+            if found < 0 or found - at > 40:
+                break
+            inside.add(j)
+            at = found + len(keys[j])
+        j += 1
     return sorted(inside)
 
 
@@ -335,7 +350,7 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         raise InputError("no article text found: the page has no visible text", path)
     root = _extract(tree, url)
     extracted = [xml_safe(line) for line in _content_lines(root)] if root is not None else []
-    lines = [page_lines[i] for i in _in_page(extracted, page_lines)]
+    chosen = _in_page(extracted, page_lines)
     log = [head]
     if title:
         log.append(f"title: {title_why}")
@@ -348,14 +363,22 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
     # the second opinion on where the article is.
     page = parse(page_lines, profile, Hints(title=title, site=site, url=url, learnt=learnt),
                  path=path)
+    # Reader comments are never the article, whatever container the library chose.
+    comments = {d.line - 1 for d in page.dropped if d.rule.startswith("comment thread")}
+    if comments & set(chosen):
+        log.append(f"extraction: {len(comments & set(chosen))} line(s) of trafilatura's "
+                   "container are a reader-comment thread: left out of it")
+    lines = [page_lines[i] for i in chosen if i not in comments]
     art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
                                       learnt=learnt), path=path) if lines else None
     visible = sum(len(x) for x in page_lines)
     kept = sum(len(x) for x in lines)
     own, other = _prose_chars(page), _prose_chars(art)
     if art is None or not any(b.kind == "para" for b in art.body):
-        log.append("extraction: trafilatura found no main content; docpipe's line classifier "
-                   "read the page's visible text instead (its dropped lines are listed)")
+        found = "found no main content" if art is None else \
+            "kept a container with no article text in it (comments, links, lists)"
+        log.append(f"extraction: trafilatura {found}; docpipe's line classifier read the "
+                   "page's visible text instead (its dropped lines are listed)")
         art, page = page, None
     elif kept >= 0.9 * visible and len(page_lines) >= 6:
         log.append("extraction: trafilatura kept the whole page as one block; docpipe's line "

@@ -371,10 +371,13 @@ def _find_title(
 
 
 def _text_after(weights: list[int], idx: int) -> int:
-    """Characters of sentence text in the next 5 lines, when at least 3 of them are sentence
+    """Characters of sentence text in the next 5 lines, when at least 2 of them are sentence
     text (0 otherwise): evidence that the article is not over."""
     prose = [w for w in weights[idx + 1: idx + 6] if w > 0]
-    return sum(prose) if len(prose) >= 3 else 0
+    return sum(prose) if len(prose) >= 2 else 0
+
+
+_GOES_ON = 80  # characters of sentence text after a footer-like line: the article goes on
 
 
 def _learnt_rule(text: str, learnt: dict[str, str]) -> tuple[str, bool] | None:
@@ -417,7 +420,7 @@ def parse(
     rescued = {
         i for i, h in enumerate(hits)
         if h and h[1] and len(lines[i].text) >= 40 and _is_prose(lines[i].text)
-        and i + 1 < len(lines) and _text_after(weights, i) >= 150
+        and i + 1 < len(lines) and _text_after(weights, i) >= _GOES_ON
         and not (p.labelled_notice.match(lines[i].text)
                  and p.boilerplate_sentence.search(lines[i].text))
     }
@@ -498,16 +501,23 @@ def parse(
     # A footer-like line inside the text block with more article text after it (责任编辑
     # in the middle, a disclaimer between two parts) is dropped alone: it ends nothing.
     suspended = {i for i in range(max(cs, 0), ce) if hits[i] and hits[i][1]
-                 and _text_after(weights, i) >= 150}
+                 and _text_after(weights, i) >= _GOES_ON}
     for i in sorted(suspended):
         art.log.append(f"line {lines[i].no}: rule {hits[i][0]!r} does not end the article: "
                        "its text goes on after it")
 
+    owner = (profile.site_name or hints.site or _site_from_copyright(lines)) if hints.learnt \
+        else ""
+
     def learnt_drop(idx: int) -> tuple[str, bool] | None:
-        """Learning drops recurring lines around the article, never inside it."""
-        if cs <= idx <= ce or _is_prose(lines[idx].text):
+        """Learning drops recurring lines around the article. Inside it, learning alone
+        drops nothing: only a recurring line that names the site itself (its slogan)."""
+        text = lines[idx].text
+        if idx in title_lines or _is_prose(text):
             return None
-        return _learnt_rule(lines[idx].text, hints.learnt)
+        if cs <= idx <= ce and not (len(owner) >= 2 and owner in text):
+            return None
+        return _learnt_rule(text, hints.learnt)
 
     site_name = profile.site_name or hints.site
     crumb_site = ""  # the breadcrumb's root: a weaker clue than the copyright line
@@ -580,7 +590,7 @@ def parse(
             idx not in sign_off
         ) and (m := _metadata(text, profile, rx)):
             if body and "editor" in m and not _is_prose(text) \
-                    and not (idx < ce and _text_after(weights, idx) >= 150):
+                    and not (idx < ce and _text_after(weights, idx) >= _GOES_ON):
                 footer_from = (ln.no, "editor's credit")
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
