@@ -314,9 +314,12 @@ def _patches(source: str) -> list[str]:
     return found
 
 
-def test_no_library_patching_in_docpipe():
-    src = Path(__file__).resolve().parent.parent / "src" / "docpipe"
-    found = {str(p): hits for p in sorted(src.rglob("*.py"))
+def test_no_library_patching_anywhere():
+    """Neither docpipe nor its tests or benchmarks replace anything of those libraries."""
+    root = Path(__file__).resolve().parent.parent
+    files = [p for folder in ("src", "tests", "benchmarks") for p in (root / folder).rglob("*.py")]
+    assert len(files) > 20
+    found = {str(p): hits for p in sorted(files)
              if (hits := _patches(p.read_text(encoding="utf-8")))}
     assert found == {}
 
