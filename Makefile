@@ -12,10 +12,12 @@ OUT       ?= out
 TO        ?=
 FLAGS     ?=
 
-# Debian packages: CJK fonts, HarfBuzz subsetting (fast font embedding),
-# Pango for WeasyPrint, poppler-utils for reading PDFs back in tests.
-SYS_PKGS  := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-             poppler-utils fontconfig
+# Debian packages: CJK fonts, fallback fonts for the CJK extension planes (Hanazono:
+# Ext-B..F, BabelStone Han: Ext-G/H in part) and emoji, HarfBuzz subsetting (fast font
+# embedding), Pango for WeasyPrint, poppler-utils and qpdf for reading PDFs back in tests.
+SYS_PKGS  := fonts-noto-cjk fonts-hanazono fonts-babelstone-han fonts-noto-color-emoji \
+             libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
+             poppler-utils qpdf fontconfig
 
 .PHONY: all setup sysdeps demo test lint bench eval briefings pack docs clean help
 .DEFAULT_GOAL := help
@@ -33,7 +35,7 @@ help:
 setup: sysdeps $(STAMP)
 
 sysdeps: $(SYSSTAMP)
-$(SYSSTAMP):
+$(SYSSTAMP): Makefile
 	@missing=""; for p in $(SYS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \

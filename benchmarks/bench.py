@@ -48,8 +48,8 @@ TARGETS = {  # name -> (limit, unit); every target is an upper bound, but the pa
     "pack_s": (30.0, "s"),
     "pack_speedup_x": (5.0, "x"),  # a lower bound
     "pack_peak_rss_mb": (600.0, "MB"),
-    "ref_pdf_kb": (400.0, "KB"),
-    "pack_pdf_mb": (6.0, "MB"),
+    "ref_pdf_kb": (170.0, "KB"),
+    "pack_pdf_mb": (1.5, "MB"),  # per 100 pages
 }
 
 

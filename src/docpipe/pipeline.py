@@ -171,6 +171,8 @@ def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None =
     art = read(data, path if path != STDIN else "<stdin>", settings.read)
     t2 = time.perf_counter()
     art = transform(art, settings)
+    if "pdf" in settings.formats:
+        art = check_glyphs(art, settings)
     if stages is not None:
         stages += [("read", t1 - t0), ("parse", t2 - t1), ("transform", time.perf_counter() - t2)]
     if settings.strict and art.warnings:
@@ -179,6 +181,14 @@ def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None =
         raise StrictError(f"--strict: {len(art.warnings)} warning(s), first: {art.warnings[0]}",
                           path if path != STDIN else "<stdin>", article=art)
     return art
+
+
+def check_glyphs(art: Article, settings: Settings) -> Article:
+    """Warn about characters no installed font can draw in the PDF (writers/glyphs.py)."""
+    from .writers.glyphs import glyph_warning
+
+    warning = glyph_warning(art, settings.render)
+    return dataclasses.replace(art, warnings=[*art.warnings, warning]) if warning else art
 
 
 def output_stem(path: str) -> str:

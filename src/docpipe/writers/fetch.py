@@ -11,10 +11,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
-def safe_fetcher(roots: list[Path]):
+def safe_fetcher(roots: list[Path], aliases: dict[str, Path] | None = None):
+    """`aliases`: URL prefix -> folder it stands for (a location-independent name for
+    the page's folder, see writers/pdf.py); the folder must still be under `roots`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = [r.resolve() for r in roots if str(r)]
+    aliases = dict(aliases or {})
 
     class SafeFetcher(URLFetcher):
         refused: list[str] = []
@@ -25,7 +28,9 @@ def safe_fetcher(roots: list[Path]):
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = Path(unquote(parts.path)).resolve()
+                prefix = next((p for p in aliases if url.startswith(p)), None)
+                path = (aliases[prefix] / unquote(urlsplit(url[len(prefix):]).path)
+                        if prefix else Path(unquote(parts.path))).resolve()
                 if any(path.is_relative_to(root) for root in allowed) and path.is_file():
                     return URLFetcherResponse(url, path.read_bytes())
             self.refused.append(url)

@@ -16,6 +16,11 @@ from .fetch import safe_fetcher
 from .fonts import load_weasyprint, write_pdf
 from .html import render as render_html
 
+#: The URL of the page's own folder inside the PDF. WeasyPrint names each image after an
+#: md5 of its URL: with the folder's real file:// URL, the PDF's bytes would depend on
+#: where the page was saved (two checkouts would differ); this name is the same anywhere.
+PAGE_ROOT = "file:///docpipe-page/"
+
 
 @lru_cache(maxsize=1)
 def font_config():
@@ -34,7 +39,8 @@ def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True)
     WeasyPrint's own output (the tests compare the two).
     """
     HTML = load_weasyprint().HTML
-    doc = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=safe_fetcher(roots))
+    doc = HTML(string=html, base_url=PAGE_ROOT,
+               url_fetcher=safe_fetcher(roots, {PAGE_ROOT: base_dir}))
     ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
     options = {"font_config": font_config(), "pdf_identifier": ident}
     return write_pdf(doc, **options) if shrink else doc.write_pdf(**options)
