@@ -89,14 +89,28 @@ SummaryOpt = Annotated[int, typer.Option(
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", help="Folder whose templates override docpipe's.")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+PunctOpt = Annotated[str, typer.Option(
+    "--punct", help="auto: regional punctuation (「」 for hant/tw/twp/hk, full-width ，：；？！（） "
+    "between Chinese characters); keep: leave the text as it was.")]
+OrganisationOpt = Annotated[str, typer.Option(
+    "--organisation", help="Your organisation: in each briefing's header and on the pack cover.")]
+LogoOpt = Annotated[Path | None, typer.Option(
+    "--logo", help="Your logo (PNG, SVG or JPEG) for the pack cover.")]
+CreditOpt = Annotated[str | None, typer.Option(
+    "--credit", help="Closing credit line, replacing docpipe's.")]
+NoCreditOpt = Annotated[bool, typer.Option("--no-credit", help="No closing credit line.")]
+PdfVariantOpt = Annotated[str | None, typer.Option(
+    "--pdf-variant", help="PDF for archives or accessibility: pdf/a-2b, pdf/a-3b or pdf/ua-1.")]
 
 
 def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
-              encoding=None, rules=None, max_bytes=0, template_dir=None):
+              encoding=None, rules=None, max_bytes=0, template_dir=None, punct="auto",
+              organisation="", logo=None, credit=None, no_credit=False, pdf_variant=None):
     from .decode import codec_name
     from .pipeline import Settings
     from .readers import ReadOptions
-    from .writers import WRITERS, RenderOptions
+    from .transforms.punctuation import MODES
+    from .writers import WRITERS, RenderOptions, check_render_options
 
     fmts = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
     unknown = [f for f in fmts if f not in WRITERS]
@@ -107,14 +121,21 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         raise UsageError(f"unknown encoding {encoding!r}")
     if template_dir and not Path(template_dir).is_dir():
         raise UsageError("template folder not found", str(template_dir))
+    if punct not in MODES:
+        raise UsageError(f"unknown --punct {punct!r}; choose from {', '.join(MODES)}")
+    render = RenderOptions(template_dir=str(template_dir) if template_dir else None,
+                           organisation=organisation, logo=str(logo) if logo else None,
+                           credit="" if no_credit else credit, pdf_variant=pdf_variant)
+    check_render_options(render)
     settings = Settings(
         formats=fmts,
         variant=to.value if to else None,
         out_dir=out,
         summary_sentences=summary_sentences,
+        punct=punct,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
                          rules=tuple(str(r) for r in rules or ())),
-        render=RenderOptions(template_dir=str(template_dir) if template_dir else None),
+        render=render,
     )
     from .profiles import site_profiles
 
@@ -158,6 +179,12 @@ def convert(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    punct: PunctOpt = "auto",
+    organisation: OrganisationOpt = "",
+    logo: LogoOpt = None,
+    credit: CreditOpt = None,
+    no_credit: NoCreditOpt = False,
+    pdf_variant: PdfVariantOpt = None,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
     from .outputs import ensure_dir
@@ -165,7 +192,9 @@ def convert(
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir)
+                         template_dir=template_dir, punct=punct, organisation=organisation,
+                         logo=logo, credit=credit, no_credit=no_credit,
+                         pdf_variant=pdf_variant)
     bad_inputs: list[DocpipeError] = []
     paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
@@ -207,13 +236,14 @@ def extract(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    punct: PunctOpt = "auto",
 ) -> None:
     """Print the cleaned article as JSON on stdout."""
     from .pipeline import load
     from .writers.json import dumps
 
     settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
-                         rules=rules, max_bytes=max_bytes)
+                         rules=rules, max_bytes=max_bytes, punct=punct)
     with contextlib.suppress(OSError):  # a name too long is reported when read
         if Path(input).is_dir():
             raise UsageError("extract takes one page, not a folder", input)
@@ -253,6 +283,14 @@ def pack(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    punct: PunctOpt = "auto",
+    organisation: OrganisationOpt = "",
+    logo: LogoOpt = None,
+    credit: CreditOpt = None,
+    no_credit: NoCreditOpt = False,
+    pdf_variant: PdfVariantOpt = None,
+    issue: Annotated[str | None, typer.Option(
+        "--issue", help="Issue label on the cover (第12期); default: the date range.")] = None,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
@@ -261,9 +299,11 @@ def pack(
 
     settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir)
+                         template_dir=template_dir, punct=punct, organisation=organisation,
+                         logo=logo, credit=credit, no_credit=no_credit,
+                         pdf_variant=pdf_variant)
     opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
-                       force=force)
+                       force=force, issue=issue)
     report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))
     for e in report.failed:
         err(e.error)

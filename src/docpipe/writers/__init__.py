@@ -120,6 +120,25 @@ def _data_uri(path: str, mtime: float) -> str:
     return f"data:{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
+PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+
+
+def check_render_options(opts: RenderOptions) -> None:
+    """A logo that cannot be used, or an unknown PDF variant, is the user's error, said
+    before anything is rendered."""
+    from ..errors import UsageError
+
+    if opts.logo:
+        p = Path(opts.logo)
+        if p.suffix.lower() not in LOGO_TYPES:
+            raise UsageError("logo must be a PNG, SVG or JPEG file", opts.logo)
+        if not p.is_file():
+            raise UsageError("logo file not found", opts.logo)
+    if opts.pdf_variant and opts.pdf_variant not in PDF_VARIANTS:
+        raise UsageError(f"unknown PDF variant {opts.pdf_variant!r}; choose from "
+                         f"{', '.join(PDF_VARIANTS)}")
+
+
 def logo_uri(opts: RenderOptions) -> str:
     """The logo as a data: URL (the renderer reads nothing outside its assets), or ""."""
     if not opts.logo:
