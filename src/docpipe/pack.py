@@ -869,6 +869,9 @@ def _pack_plan(report: PackReport, settings: Settings, opts: PackOptions, common
         return None
     cover = _cover(title, arts, variant, L)
     cover.update(_branding(settings.render, opts, cover, when, variant))
+    if not opts.issue:  # the issue label is the date range: not twice on the cover
+        span = L.words.get("date_range", "时间范围")
+        cover["facts"] = [f for f in cover["facts"] if f[0] != span]
     items = tuple((f"b{i:03d}", e.article) for i, e in enumerate(ok, 1))
     jobs = [PackJob(kind, target, items, cover, variant, when, settings.render)
             for kind, target in zip(("pdf", "docx"), targets, strict=True)]
