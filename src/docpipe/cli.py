@@ -88,7 +88,21 @@ SummaryOpt = Annotated[int, typer.Option(
     "--summary-sentences", min=1, max=10, help="Sentences in the summary.")]
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", help="Folder whose templates override docpipe's.")]
-QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
+
+
+class InputKind(StrEnum):
+    txt = "txt"
+    html = "html"
+    mhtml = "mhtml"
+
+
+FromOpt = Annotated[InputKind | None, typer.Option(
+    "--from", help="Read every input as this kind (txt, html, mhtml), whatever its name or "
+    "content says. Also reads files docpipe would refuse as not a page.")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="A page with a warning (no headline, no date, a short or cut-off text, "
+    "lines dropped by learning …) counts as failed: exit 1, its outputs not written.")]
 PunctOpt = Annotated[str, typer.Option(
     "--punct", help="auto: regional punctuation (「」 for hant/tw/twp/hk, full-width ，：；？！（） "
     "between Chinese characters); keep: leave the text as it was.")]
@@ -104,8 +118,9 @@ PdfVariantOpt = Annotated[str | None, typer.Option(
 
 
 def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
-              encoding=None, rules=None, max_bytes=0, template_dir=None, punct="auto",
-              organisation="", logo=None, credit=None, no_credit=False, pdf_variant=None):
+              encoding=None, rules=None, max_bytes=0, template_dir=None, kind=None,
+              strict=False, punct="auto", organisation="", logo=None, credit=None,
+              no_credit=False, pdf_variant=None):
     from .decode import codec_name
     from .pipeline import Settings
     from .readers import ReadOptions
@@ -132,9 +147,11 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         variant=to.value if to else None,
         out_dir=out,
         summary_sentences=summary_sentences,
+        strict=strict,
         punct=punct,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ())),
+                         rules=tuple(str(r) for r in rules or ()),
+                         kind=kind.value if kind else None),
         render=render,
     )
     from .profiles import site_profiles
@@ -149,6 +166,12 @@ def _explain(art) -> None:
         typer.echo(f"  {line}", err=True)
     for d in art.dropped:
         typer.echo(f"  dropped line {d.line:>4} [{d.rule}] {d.text[:70]}", err=True)
+
+
+def warn(path: str, warnings: list[str]) -> None:
+    """Each warning as one stderr line naming the file: what to check before forwarding."""
+    for w in warnings:
+        typer.echo(f"docpipe: warning: {path}: {w}", err=True)
 
 
 def _internal(path: str, exc: BaseException) -> str:
@@ -179,6 +202,8 @@ def convert(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
     punct: PunctOpt = "auto",
     organisation: OrganisationOpt = "",
     logo: LogoOpt = None,
@@ -192,9 +217,9 @@ def convert(
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, punct=punct, organisation=organisation,
-                         logo=logo, credit=credit, no_credit=no_credit,
-                         pdf_variant=pdf_variant)
+                         template_dir=template_dir, kind=from_, strict=strict,
+                         punct=punct, organisation=organisation, logo=logo,
+                         credit=credit, no_credit=no_credit, pdf_variant=pdf_variant)
     bad_inputs: list[DocpipeError] = []
     paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
@@ -216,6 +241,8 @@ def convert(
             continue
         if result.article and explain:
             _explain(result.article)
+        if result.article and not strict:
+            warn(path, result.article.warnings)
         if not result.ok:
             err(result.error)
             failed += 1
@@ -236,20 +263,29 @@ def extract(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
     punct: PunctOpt = "auto",
 ) -> None:
-    """Print the cleaned article as JSON on stdout."""
+    """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
     from .pipeline import load
     from .writers.json import dumps
 
     settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
-                         rules=rules, max_bytes=max_bytes, punct=punct)
+                         rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
+                         punct=punct)
     with contextlib.suppress(OSError):  # a name too long is reported when read
         if Path(input).is_dir():
             raise UsageError("extract takes one page, not a folder", input)
-    art = load(input, settings)
+    try:
+        art = load(input, settings)
+    except DocpipeError as exc:
+        if explain and getattr(exc, "article", None) is not None:
+            _explain(exc.article)
+        raise
     if explain:
         _explain(art)
+    warn(input, art.warnings)
     sys.stdout.write(dumps(art))
 
 
@@ -283,6 +319,8 @@ def pack(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     quiet: QuietOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
     punct: PunctOpt = "auto",
     organisation: OrganisationOpt = "",
     logo: LogoOpt = None,
@@ -299,9 +337,9 @@ def pack(
 
     settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, punct=punct, organisation=organisation,
-                         logo=logo, credit=credit, no_credit=no_credit,
-                         pdf_variant=pdf_variant)
+                         template_dir=template_dir, kind=from_, strict=strict,
+                         punct=punct, organisation=organisation, logo=logo,
+                         credit=credit, no_credit=no_credit, pdf_variant=pdf_variant)
     opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
                        force=force, issue=issue)
     report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))

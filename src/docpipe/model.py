@@ -55,6 +55,14 @@ class Article:
     input_path: str = ""
     base_dir: str = ""  # folder local images may be read from
     log: list[str] = field(default_factory=list)  # what transforms did, for --explain
+    # What docpipe is unsure of (no headline, a short body, lines dropped by learning …):
+    # printed on stderr, carried by the JSON and the pack manifest; --strict fails on them.
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        """1.0 when nothing was doubtful; each warning costs a share (never below 0.1)."""
+        return round(max(0.1, 1.0 - 0.2 * len(self.warnings)), 2)
 
     @property
     def body_text(self) -> list[str]:
@@ -84,5 +92,7 @@ class Article:
             "blocks": [asdict(b) for b in self.body],
             "variant": self.variant,
             "input": self.input_path,
+            "warnings": list(self.warnings),
+            "confidence": self.confidence,
             "dropped": [asdict(d) for d in self.dropped],
         }

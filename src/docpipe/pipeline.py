@@ -32,6 +32,7 @@ class Settings:
     summary_chars: int = 120
     keywords: int = 8
     punct: str = "auto"  # auto: regional typography (transforms/punctuation.py); keep
+    strict: bool = False  # a page with warnings fails (exit 1), its outputs unwritten
     read: ReadOptions = field(default_factory=ReadOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
 
@@ -75,7 +76,7 @@ def expand_inputs(inputs: list[str], errors: list[InputError] | None = None) -> 
             found.append(item)
         elif is_dir:
             if not pages:
-                raise InputError("folder holds no pages (.txt, .html, .htm)", item)
+                raise InputError("folder holds no pages (.txt, .html, .htm, .mhtml)", item)
             found += pages
         elif any(ch in item for ch in "*?["):
             matches = sorted(glob.glob(item))
@@ -126,7 +127,9 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
             data = read_bytes(p, settings.read.max_bytes)
         except DocpipeError:
             continue  # reported when the page itself is read
-        if (page := page_of(p, data, settings.read.encoding, settings.read.rules)) is not None:
+        page = page_of(p, data, settings.read.encoding, settings.read.rules,
+                       kind=settings.read.kind)
+        if page is not None:
             pages.append(page)
     for p, learnt in learn(pages).items():
         opts[p] = dataclasses.replace(settings.read, learnt=learnt)
@@ -168,8 +171,13 @@ def load(path: str, settings: Settings) -> Article:
     """One input, read, parsed and transformed."""
     _test_crash_hook(path)
     data = read_bytes(path, settings.read.max_bytes)
-    art = read(data, path if path != STDIN else "<stdin>", settings.read)
-    return transform(art, settings)
+    art = transform(read(data, path if path != STDIN else "<stdin>", settings.read), settings)
+    if settings.strict and art.warnings:
+        from .errors import StrictError
+
+        raise StrictError(f"--strict: {len(art.warnings)} warning(s), first: {art.warnings[0]}",
+                          path if path != STDIN else "<stdin>", article=art)
+    return art
 
 
 def output_stem(path: str) -> str:
@@ -196,6 +204,7 @@ def convert_one(
         result.outputs = render(result.article, stem or output_stem(path), settings)
     except DocpipeError as exc:
         result.error = str(exc)
+        result.article = result.article or getattr(exc, "article", None)
     return result
 
 
