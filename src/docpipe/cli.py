@@ -103,7 +103,12 @@ FromOpt = Annotated[InputKind | None, typer.Option(
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="A page with a warning (no headline, no date, a short or cut-off text, "
     "lines dropped by learning …) counts as failed: exit 1, its outputs not written.")]
-PunctOpt = Annotated[str, typer.Option(
+class Punct(StrEnum):
+    auto = "auto"
+    keep = "keep"
+
+
+PunctOpt = Annotated[Punct, typer.Option(
     "--punct", help="auto: regional punctuation (「」 for hant/tw/twp/hk, full-width ，：；？！（） "
     "between Chinese characters); keep: leave the text as it was.")]
 OrganisationOpt = Annotated[str, typer.Option(
@@ -148,7 +153,7 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         out_dir=out,
         summary_sentences=summary_sentences,
         strict=strict,
-        punct=punct,
+        punct=str(punct),
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
                          rules=tuple(str(r) for r in rules or ()),
                          kind=kind.value if kind else None),
@@ -204,7 +209,7 @@ def convert(
     quiet: QuietOpt = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
-    punct: PunctOpt = "auto",
+    punct: PunctOpt = Punct.auto,
     organisation: OrganisationOpt = "",
     logo: LogoOpt = None,
     credit: CreditOpt = None,
@@ -265,7 +270,7 @@ def extract(
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     from_: FromOpt = None,
     strict: StrictOpt = False,
-    punct: PunctOpt = "auto",
+    punct: PunctOpt = Punct.auto,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
     from .pipeline import load
@@ -321,7 +326,7 @@ def pack(
     quiet: QuietOpt = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
-    punct: PunctOpt = "auto",
+    punct: PunctOpt = Punct.auto,
     organisation: OrganisationOpt = "",
     logo: LogoOpt = None,
     credit: CreditOpt = None,
