@@ -145,7 +145,7 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         raise UsageError(f"unknown --punct {punct!r}; choose from {', '.join(MODES)}")
     render = RenderOptions(template_dir=str(template_dir) if template_dir else None,
                            organisation=organisation, logo=str(logo) if logo else None,
-                           credit="" if no_credit else credit, pdf_variant=pdf_variant)
+                           credit=_credit(credit, no_credit), pdf_variant=pdf_variant)
     check_render_options(render)
     settings = Settings(
         formats=fmts,
@@ -163,6 +163,14 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
 
     site_profiles(settings.read.rules)  # a bad rules folder is a usage error, said once
     return settings
+
+
+def _credit(credit, no_credit: bool) -> str | None:
+    """The closing line: "" for none (--no-credit, or `credit = false` in a config file),
+    None for docpipe's own (`credit = true`), else the user's text."""
+    if no_credit or credit is False:
+        return ""
+    return None if credit is True else credit
 
 
 def _explain(art) -> None:
