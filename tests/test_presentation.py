@@ -464,3 +464,17 @@ def test_docx_captions_use_caption_style(runner, tmp_path):
     d = docx.Document(str(out / "003_tw_foodbank.docx"))
     captions = [p for p in d.paragraphs if p.style.name == "Caption"]
     assert captions and "貨架" in captions[0].text
+
+
+def test_lead_repeating_the_first_paragraph_is_shown_once(runner, tmp_path):
+    page = tmp_path / "p.txt"
+    page.write_text(NEWS.replace("来源:新华社 时间:2025/4/12\n",
+                                 "来源:新华社 时间:2025/4/12\n导读:江苏省民政厅12日发布消息,全省已建成社区养老服务站三千余个\n"),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke(runner, "convert", str(page), "-o", str(out), "-f", "html,json").exit_code == 0
+    data = json.loads((out / "p.json").read_text(encoding="utf-8"))
+    assert data["lead"].startswith("江苏省民政厅")  # the JSON keeps it
+    html = (out / "p.html").read_text(encoding="utf-8")
+    assert "导读" not in html
+    assert html.count("全省已建成社区养老服务站三千余个") <= 2

@@ -99,13 +99,14 @@ _LOOSE = re.compile(r"[\s。．.…！!？?；;，,：:]+$")
 
 
 def lead_shown(art: Article) -> bool:
-    """False when the lead (导读) is the editor's note's beginning or part of it: page 1
-    shows it once, in the note (the JSON keeps both fields)."""
+    """False when the lead (导读) is the editor's note's beginning or part of it, or part
+    of the body's first paragraph: page 1 shows it once, there (the JSON keeps both
+    fields), so no sentence is shown more than twice (summary and source)."""
     if not art.lead:
         return False
     lead = _LOOSE.sub("", "".join(art.lead.split()))
-    note = "".join(art.editor_note.split())
-    return not (lead and lead in note)
+    first = next((b.text for b in art.body if b.kind != "image"), "")
+    return not (lead and any(lead in "".join(t.split()) for t in (art.editor_note, first)))
 
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
