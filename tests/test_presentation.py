@@ -191,6 +191,7 @@ def test_half_width_marks_between_chinese_become_full_width():
     assert fix_text("小而美,大作为:好吗?好!对;组织(UNV)与", "hans", counts) == \
         "小而美，大作为：好吗？好！对；组织（UNV）与"
     assert counts == {"half-width": 5, "brackets": 1}
+    assert fix_text("《意见》,从动员 “志愿”,对", "hans") == "《意见》，从动员 “志愿”，对"
     # Not between Chinese characters: left alone.
     assert fix_text("10:30, a,b (x) https://a.b/c?d=1", "hans") == \
         "10:30, a,b (x) https://a.b/c?d=1"

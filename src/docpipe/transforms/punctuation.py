@@ -21,6 +21,8 @@ MODES = ("auto", "keep")
 
 # Chinese characters (and the full-width marks that sit among them) on either side.
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+# A Chinese character or a closing mark after one (《意见》,从 -> 《意见》，从).
+_HAN_OR_CLOSE = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f》」』”’）】〉]"
 _HAN_OR_MARK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3001-\u3011\uff01-\uff1f“”‘’「」『』]"
 
 
@@ -34,7 +36,7 @@ def _half_width() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str]]:
     hw = rules()["half_width"]
     marks = "".join(re.escape(k) for k in hw["map"])
     # A mark after a Chinese character and before one (spaces after the mark allowed).
-    between = re.compile(rf"(?<={_HAN})([{marks}])[ \t]*(?={_HAN_OR_MARK})")
+    between = re.compile(rf"(?<={_HAN_OR_CLOSE})([{marks}])[ \t]*(?={_HAN_OR_MARK})")
     n = int(hw.get("bracket_max", 40))
     bracket = re.compile(
         rf"(?:(?<={_HAN_OR_MARK})\(([^()\n]{{1,{n}}})\)|\(((?:{_HAN})[^()\n]{{0,{n - 1}}})\))")
