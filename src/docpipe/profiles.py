@@ -147,6 +147,7 @@ class Patterns:
     comment_marker: re.Pattern[str]
     boilerplate_sentence: re.Pattern[str]
     not_headline: re.Pattern[str]
+    title_label: re.Pattern[str]
     follow_date: re.Pattern[str]
 
 
