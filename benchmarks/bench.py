@@ -188,10 +188,13 @@ def warm_inprocess(runs: int, out: Path) -> dict:
     settings = Settings(variant="tw", out_dir=out, formats=("pdf", "docx"))
     pdf_only = dataclasses.replace(settings, formats=("pdf",))
     docx_only = dataclasses.replace(settings, formats=("docx",))
+    # The same PDF without structure tags (WeasyPrint's pdf_tags): what tagging costs.
+    untagged = dataclasses.replace(pdf_only, render=dataclasses.replace(settings.render,
+                                                                        pdf_tags=False))
     t = time.perf_counter()
     render(load(str(REF), settings), "warm", settings)
     cold = time.perf_counter() - t
-    totals, loads, pdfs, docxs, cpus = [], [], [], [], []
+    totals, loads, pdfs, docxs, cpus, plain = [], [], [], [], [], []
     for _ in range(runs):
         c0 = time.process_time()
         t0 = time.perf_counter()
@@ -202,13 +205,18 @@ def warm_inprocess(runs: int, out: Path) -> dict:
         render(art, "warm", docx_only)
         t3 = time.perf_counter()
         cpus.append(time.process_time() - c0)
+        render(art, "untagged", untagged)
+        plain.append(time.perf_counter() - t3)
         totals.append(t3 - t0)
         loads.append(t1 - t0)
         pdfs.append(t2 - t1)
         docxs.append(t3 - t2)
     med = statistics.median
     return {"cold_first_s": cold, "total_s": med(totals), "parse_transform_s": med(loads),
-            "pdf_s": med(pdfs), "docx_s": med(docxs), "samples_s": totals, "cpu_s": med(cpus)}
+            "pdf_s": med(pdfs), "docx_s": med(docxs), "samples_s": totals, "cpu_s": med(cpus),
+            "pdf_untagged_s": med(plain), "pdf_tags_cost_x": med(pdfs) / med(plain),
+            "pdf_kb": (out / "warm.pdf").stat().st_size / 1000,
+            "pdf_untagged_kb": (out / "untagged.pdf").stat().st_size / 1000}
 
 
 PROFILE = [  # label, file suffix, function: cumulative times in one profiled CLI briefing

@@ -23,8 +23,9 @@ DOCPIPE = ROOT / ".venv" / "bin" / "docpipe"
 REF_TEXT = REFERENCE.read_text(encoding="utf-8")
 REF_LINES = REF_TEXT.split("\n")
 FAST = "docx,md,json,html"  # every writer but PDF (PDF is exercised once, below)
-TITLE = "小而美,大作为 ——加快构建志愿服务国际合作交流新格局"
-BODY_START = "2024年4月,中央办公厅、国务院办公厅印发"
+# As docpipe sets them: full-width marks between Chinese characters (transforms/punctuation).
+TITLE = "小而美，大作为 ——加快构建志愿服务国际合作交流新格局"
+BODY_START = "2024年4月，中央办公厅、国务院办公厅印发"
 
 
 def _gbk_safe(text: str) -> str:
@@ -164,7 +165,7 @@ def test_awkward_input_gets_a_briefing(runner, tmp_path, name):
                 "nonote.txt", "mixed.txt", "vtabs.txt"):
         assert art["title"] == TITLE
     if name == "truncated.txt":
-        assert body.endswith("第四,运作模式日益丰")  # all up to the cut, nothing invented
+        assert body.endswith("第四，运作模式日益丰")  # all up to the cut, nothing invented
     if name == "nonote.txt":
         assert art["summary"]  # falls back to the lead or the body
     if name == "nometa.txt":

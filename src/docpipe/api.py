@@ -91,9 +91,20 @@ def settings(
     template_dir: PathLike | None = None,
     kind: str | None = None,
     strict: bool = False,
+    punct: str = "auto",
+    organisation: str = "",
+    logo: PathLike | None = None,
+    credit: str | bool | None = None,
+    no_credit: bool = False,
+    pdf_variant: str | None = None,
 ) -> Settings:
-    """Every option of a run checked and gathered into one `Settings` record."""
+    """Every option of a run checked and gathered into one `Settings` record.
+
+    `credit`: the closing line of each briefing (None: docpipe's own; "" or False, or
+    `no_credit=True`: none; True: docpipe's own, as `credit = true` in a config file)."""
     from .decode import codec_name
+    from .transforms.punctuation import MODES
+    from .writers import check_render_options
 
     fmts = parse_formats(formats)
     variant = _choice("to", to, VARIANTS) if to is not None else None
@@ -114,20 +125,33 @@ def settings(
         from .templates import check_templates
 
         check_templates(Path(template_dir))  # a broken template: one line, file and line
+    punct = _choice("punct", punct, MODES)
+    render = RenderOptions(template_dir=str(template_dir) if template_dir else None,
+                           organisation=organisation or "", logo=str(logo) if logo else None,
+                           credit=_credit(credit, no_credit), pdf_variant=pdf_variant)
+    check_render_options(render)
     result = Settings(
         formats=fmts,
         variant=variant,
         out_dir=Path(out),
         summary_sentences=summary_sentences,
         strict=bool(strict),
+        punct=punct,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
                          rules=tuple(str(r) for r in rules or ()), kind=kind),
-        render=RenderOptions(template_dir=str(template_dir) if template_dir else None),
+        render=render,
     )
     from .profiles import site_profiles
 
     site_profiles(result.read.rules)  # a bad rules folder is a usage error, said once
     return result
+
+
+def _credit(credit: str | bool | None, no_credit: bool) -> str | None:
+    """The closing line: "" for none, None for docpipe's own, else the user's text."""
+    if no_credit or credit is False:
+        return ""
+    return None if credit is True else credit
 
 
 # --- extract -------------------------------------------------------------------------
@@ -164,6 +188,7 @@ def extract(
     rules: Iterable[PathLike] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     strict: bool = False,
+    punct: str = "auto",
     stages: list[tuple[str, float]] | None = None,
 ) -> Article:
     """The cleaned article of one page.
@@ -175,7 +200,7 @@ def extract(
     `warnings` say what to check; with `strict=True` a warning raises `StrictError`.
     Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""
     opts = settings(to=to, summary_sentences=summary_sentences, rules=rules, kind=kind,
-                    encoding=encoding, max_bytes=max_bytes, strict=strict)
+                    encoding=encoding, max_bytes=max_bytes, strict=strict, punct=punct)
     name, data = _source(source)
     if data is None:
         with contextlib.suppress(OSError):  # a name too long is reported when read
@@ -358,18 +383,22 @@ def pack(
     sort: str = "date",
     pages: bool = True,
     force: bool = False,
+    issue: str | None = None,
     progress: Any = None,
     **options: Any,
 ) -> PackReport:
     """Build OUT/NAME.pdf, OUT/NAME.docx and OUT/NAME.json (the manifest) from many pages.
 
     `options` are those of `convert` (to, summary_sentences, template_dir, encoding,
-    rules, max_bytes, kind, strict). Incremental: what did not change is not rebuilt."""
+    rules, max_bytes, kind, strict, punct, organisation, logo, credit, pdf_variant);
+    `issue` labels the cover (第12期; default: the date range). Incremental: what did
+    not change is not rebuilt."""
     from .pack import SORTS, PackOptions, build_pack
 
     run = settings(out=out, **options)
     opts = PackOptions(name=_plain_name(name, "pack name"), title=title, jobs=jobs,
-                       sort=_choice("sort", sort, SORTS), pages=pages, force=force)
+                       sort=_choice("sort", sort, SORTS), pages=pages, force=force,
+                       issue=issue)
     return build_pack(_as_inputs(inputs), run, opts, progress)
 
 

@@ -212,6 +212,28 @@ ConfigOpt = Annotated[str | None, typer.Option(
     "also DOCPIPE_CONFIG). Command-line options beat it.")]
 
 
+class Punct(StrEnum):
+    auto = "auto"
+    keep = "keep"
+
+
+PunctOpt = Annotated[Punct, typer.Option(
+    "--punct", case_sensitive=False, metavar="MODE",
+    help="auto: regional punctuation (「」 for hant/tw/twp/hk, full-width ，：；？！（） "
+    "between Chinese characters); keep: leave the text as it was.")]
+OrganisationOpt = Annotated[str, typer.Option(
+    "--organisation", metavar="NAME",
+    help="Your organisation: in each briefing's header and on the pack cover.")]
+LogoOpt = Annotated[Path | None, typer.Option(
+    "--logo", metavar="FILE", help="Your logo (PNG, SVG or JPEG) for the pack cover.")]
+CreditOpt = Annotated[str | None, typer.Option(
+    "--credit", metavar="TEXT", help="Closing credit line, replacing docpipe's.")]
+NoCreditOpt = Annotated[bool, typer.Option("--no-credit", help="No closing credit line.")]
+PdfVariantOpt = Annotated[str | None, typer.Option(
+    "--pdf-variant", metavar="VARIANT",
+    help="PDF for archives or accessibility: pdf/a-2b, pdf/a-3b or pdf/ua-1.")]
+
+
 def _settings(**options):
     """Every option checked, as one Settings record (api.settings)."""
     from .api import settings
@@ -279,6 +301,12 @@ def convert(
     quiet: QuietOpt = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
+    punct: PunctOpt = Punct.auto,
+    organisation: OrganisationOpt = "",
+    logo: LogoOpt = None,
+    credit: CreditOpt = None,
+    no_credit: NoCreditOpt = False,
+    pdf_variant: PdfVariantOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
@@ -293,7 +321,9 @@ def convert(
     for result in iter_convert(inputs, out, formats=formats, name=name, debug=DEBUG["on"],
                                to=to, summary_sentences=summary_sentences,
                                template_dir=template_dir, encoding=encoding, rules=rules,
-                               max_bytes=max_bytes, kind=from_, strict=strict):
+                               max_bytes=max_bytes, kind=from_, strict=strict,
+                               punct=punct.value, organisation=organisation, logo=logo,
+                               credit=credit, no_credit=no_credit, pdf_variant=pdf_variant):
         if result.article and explain:
             _explain(result.article)
         if result.article and not strict:
@@ -332,6 +362,7 @@ def extract(
                      ] = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
+    punct: PunctOpt = Punct.auto,
     config: ConfigOpt = None,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
@@ -343,7 +374,7 @@ def extract(
         art = extract_article(Path(input) if input != "-" else "-", to=to,
                               summary_sentences=summary_sentences, encoding=encoding,
                               rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
-                              stages=stages)
+                              punct=punct.value, stages=stages)
     except DocpipeError as exc:
         if explain and getattr(exc, "article", None) is not None:
             _explain(exc.article)
@@ -396,6 +427,15 @@ def pack(
     quiet: QuietOpt = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
+    punct: PunctOpt = Punct.auto,
+    organisation: OrganisationOpt = "",
+    logo: LogoOpt = None,
+    credit: CreditOpt = None,
+    no_credit: NoCreditOpt = False,
+    pdf_variant: PdfVariantOpt = None,
+    issue: Annotated[str | None, typer.Option(
+        "--issue", metavar="TEXT",
+        help="Issue label on the cover (第12期); default: the date range.")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
@@ -408,7 +448,9 @@ def pack(
                    pages=pages, force=force, progress=progress_for(sys.stderr, quiet),
                    to=to, summary_sentences=summary_sentences, encoding=encoding,
                    rules=rules, max_bytes=max_bytes, template_dir=template_dir,
-                   kind=from_, strict=strict)
+                   kind=from_, strict=strict, punct=punct.value, organisation=organisation,
+                   logo=logo, credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
+                   issue=issue)
     for e in report.failed:
         err(e.error)
     if report.pack_error:

@@ -140,6 +140,16 @@ def check(key: str, value: Any, param: Any, ctx: Any, path: Path) -> Any:
     return value
 
 
+def _twin(key: str, value: Any, opts: dict[str, Any]) -> tuple[str, Any]:
+    """`credit = false` for an option that takes text and has a `--no-credit` twin: the
+    twin (`no_credit = true`); `credit = true` is the default. Other keys as they are."""
+    name = key.replace("-", "_")
+    if isinstance(value, bool) and f"no_{name}" in opts and name in opts \
+            and _base(opts[name])[0] is not bool:
+        return (f"no_{name}", True) if value is False else (f"no_{name}", False)
+    return key, value
+
+
 def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
     """The config file's values for every command of the app, checked."""
     path, how = find(explicit)
@@ -165,9 +175,11 @@ def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
         opts = options_of(cmd)
         mine = config.values.setdefault(cmd_name, {})
         for key, value in top.items():
+            key, value = _twin(key, value, opts)
             if (name := key.replace("-", "_")) in opts:
                 mine[opts[name].name] = check(key, value, opts[name], ctx, path)
         for key, value in sections.get(cmd_name, {}).items():
+            key, value = _twin(key, value, opts)
             name = key.replace("-", "_")
             if name not in opts:
                 raise UsageError(f"unknown key {key!r} in [{cmd_name}] (its options: "

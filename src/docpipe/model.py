@@ -15,7 +15,7 @@ class Block:
     """One body block. `lead_in` is the bold run-in of a point such as `第一,…。`."""
 
     text: str
-    kind: str = "para"  # para | heading | point | image
+    kind: str = "para"  # para | heading | point | image; notices: addressee | attachment | attachment-item | signature
     lead_in: str = ""
     src: str = ""  # image: local path relative to the page's folder
     caption: str = ""

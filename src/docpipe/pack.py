@@ -61,6 +61,7 @@ class PackOptions:
     sort: str = "date"  # date | title | input
     pages: bool = True  # also write each page's own briefing (pdf, docx) into DIR
     force: bool = False  # ignore the cache
+    issue: str | None = None  # the cover's issue label (第12期); default: the date range
 
 
 @dataclass
@@ -246,10 +247,16 @@ def pack_html(job: PackJob) -> str:
     css = opts.find("briefing.css").read_text(encoding="utf-8")
     with contextlib.suppress(FileNotFoundError):
         css += "\n" + opts.find("pack.css").read_text(encoding="utf-8")
+    from .writers import colophon
+
+    L = labels_for(job.variant, opts)
+    items = _items(job)
     return env.get_template("pack.html.j2").render(
-        items=_items(job),
+        items=items,
         cover=job.cover,
-        L=labels_for(job.variant, opts),
+        L=L,
+        org=opts.organisation,
+        credit=colophon(L, opts),
         lang=LANG[job.variant][0],
         region=LANG[job.variant][1],
         created=_w3c(job.created),
@@ -269,7 +276,8 @@ def _pack_pdf(job: PackJob) -> None:
     roots = list(job.render.search_path)
     roots += sorted({Path(a.base_dir) for _, a in job.items if a.base_dir})
     html = pack_html(job)
-    write_bytes(job.target, pdf_bytes(html, roots, job.render.search_path[-1].resolve()))
+    write_bytes(job.target, pdf_bytes(html, roots, job.render.search_path[-1].resolve(),
+                                      opts=job.render, outlines=True))
 
 
 def _pack_docx(job: PackJob) -> None:
@@ -295,10 +303,7 @@ def _pack_docx(job: PackJob) -> None:
     section.different_first_page_header_footer = True  # a bare cover
     header_footer(section, cover["title"], "")
 
-    doc.add_paragraph(L.pack, style="Kicker")
-    doc.add_paragraph(cover["title"], style="Title")
-    for label, value in cover["facts"]:
-        doc.add_paragraph(f"{label}：{value}", style="Meta")
+    _docx_cover(doc, cover, L)
 
     heading = doc.add_paragraph(L.contents, style="Title")  # not Heading 1: not in the TOC
     heading.paragraph_format.page_break_before = True
@@ -309,8 +314,13 @@ def _pack_docx(job: PackJob) -> None:
     # Word fills the TOC with page numbers when it opens the file; until then it lists titles.
     _field(toc, 'TOC \\o "1-1" \\h \\z \\u', placeholder="\n".join(titles))
 
+    _docx_overview(doc, job, titles, L)
+
+    from .writers import colophon
+
+    credit = colophon(L, job.render)
     adder = _Adder(doc)
-    for (_, art), title in zip(job.items, titles, strict=True):
+    for (anchor, art), title in zip(job.items, titles, strict=True):
         added: list = []
 
         def add(text: str = "", style: str | None = None, added=added):
@@ -318,13 +328,78 @@ def _pack_docx(job: PackJob) -> None:
             return added[-1]
 
         add_article(doc, art, labels_for(art.variant, job.render), title, heading="Heading 1",
-                    add=add)
+                    add=add, org=job.render.organisation, credit=credit)
         added[0].paragraph_format.page_break_before = True  # each on a new page
+        _bookmark(added[1], anchor)  # the overview's page numbers point here
     update_fields_on_open(doc)
     set_properties(doc, title=cover["title"], keywords=[], author="docpipe",
                    created=job.created, variant=job.variant, subject=cover["subtitle"])
     doc.core_properties.category = "briefing pack"
     write_bytes(job.target, deterministic_bytes(doc))
+
+
+def _docx_cover(doc, cover: dict[str, Any], L: Labels) -> None:
+    """The cover: logo, organisation, kicker, title, issue label, facts, date."""
+    from docx.shared import Mm
+
+    from .decode import xml_safe
+
+    logo = cover.get("logo_path")
+    if logo and Path(logo).suffix.lower() in (".png", ".jpg", ".jpeg"):  # Word: no SVG
+        with contextlib.suppress(Exception):  # an image python-docx cannot read: no logo
+            doc.add_picture(logo, height=Mm(20))
+    if cover.get("organisation"):
+        doc.add_paragraph(xml_safe(cover["organisation"]), style="Heading 2")
+    doc.add_paragraph(L.pack, style="Kicker")
+    doc.add_paragraph(cover["title"], style="Title")
+    if cover.get("issue"):
+        doc.add_paragraph(xml_safe(cover["issue"]), style="Heading 2")
+    for label, value in cover["facts"]:
+        doc.add_paragraph(f"{label}：{value}", style="Meta")
+    if cover.get("date"):
+        doc.add_paragraph(cover["date"], style="Meta")
+
+
+def _bookmark(paragraph, name: str) -> None:
+    """A Word bookmark around `paragraph`'s text (PAGEREF fields point at it)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(int(name.lstrip("b") or 0)))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), start.get(qn("w:id")))
+    p = paragraph._p
+    ppr = p.pPr
+    p.insert(p.index(ppr) + 1 if ppr is not None else 0, start)
+    p.append(end)
+
+
+def _docx_overview(doc, job: PackJob, titles: list[str], L: Labels) -> None:
+    """After the contents: each article's title, page (a PAGEREF field Word fills when
+    it opens the file), source, date and summary."""
+    from docx.shared import Pt
+
+    from .decode import xml_safe
+    from .writers.docx import _field
+
+    heading = doc.add_paragraph(L.words.get("overview", "本期概览"), style="Title")
+    heading.paragraph_format.page_break_before = True
+    before, after = L.words.get("page_before", "第"), L.words.get("page", "页")
+    for (anchor, art), title in zip(job.items, titles, strict=True):
+        p = doc.add_paragraph(style="Lead")
+        p.paragraph_format.space_before = Pt(6)
+        p.add_run(title).bold = True
+        p.add_run(f"  {before}")
+        _field(p, f"PAGEREF {anchor} \\h", placeholder="?")
+        p.add_run(after)
+        meta = " · ".join(x for x in (xml_safe(art.source or art.site), art.published or "")
+                          if x)
+        if meta:
+            doc.add_paragraph(meta, style="Meta")
+        if art.summary:
+            doc.add_paragraph(xml_safe(art.summary), style="Keywords")
 
 
 # --- worker pool: a worker that dies fails its page only ------------------------------
@@ -554,6 +629,20 @@ def _cover(title: str, arts: list[Article], variant: str, L: Labels) -> dict[str
             "subtitle": f"{span} · {count}"}
 
 
+def _branding(render: RenderOptions, opts: PackOptions, cover: dict[str, Any],
+              when: str | None, variant: str) -> dict[str, Any]:
+    """What the cover shows beside the title: organisation, logo, issue label, date."""
+    from .writers import logo_uri
+
+    issue = opts.issue or cover["dates"]
+    if opts.issue and variant != "hans":
+        from .transforms.chinese import convert_text
+
+        issue = convert_text(issue, variant)
+    return {"organisation": render.organisation, "logo": logo_uri(render),
+            "logo_path": render.logo or "", "issue": issue, "date": (when or "")[:10]}
+
+
 def build_pack(
     inputs: list[str],
     settings: Settings,
@@ -771,12 +860,18 @@ def _pack_plan(report: PackReport, settings: Settings, opts: PackOptions, common
     report.title, report.variant = title, variant
     newest = max((a.published for a in arts if a.published), default=None)
     when = created or newest
+    logo = Path(settings.render.logo) if settings.render.logo else None
     key = _digest({**common, "pages": [e.key for e in ok], "title": title, "sort": opts.sort,
-                   "name": name, "variant": variant, "created": when})
+                   "name": name, "variant": variant, "created": when, "issue": opts.issue,
+                   "logo": _sha(logo.read_bytes()) if logo and logo.is_file() else ""})
     if (not opts.force and cache["pack"].get("key") == key
             and all(t.is_file() for t in targets)):
         return None
     cover = _cover(title, arts, variant, L)
+    cover.update(_branding(settings.render, opts, cover, when, variant))
+    if not opts.issue:  # the issue label is the date range: not twice on the cover
+        span = L.words.get("date_range", "时间范围")
+        cover["facts"] = [f for f in cover["facts"] if f[0] != span]
     items = tuple((f"b{i:03d}", e.article) for i, e in enumerate(ok, 1))
     jobs = [PackJob(kind, target, items, cover, variant, when, settings.render)
             for kind, target in zip(("pdf", "docx"), targets, strict=True)]

@@ -32,6 +32,7 @@ class Settings:
     summary_sentences: int = 2
     summary_chars: int = 120
     keywords: int = 8
+    punct: str = "auto"  # auto: regional typography (transforms/punctuation.py); keep
     strict: bool = False  # a page with warnings fails (exit 1), its outputs unwritten
     read: ReadOptions = field(default_factory=ReadOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
@@ -138,9 +139,12 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
 
 
 def transform(art: Article, settings: Settings) -> Article:
-    """Summary, keywords and script conversion: every step logged for --explain."""
+    """Summary, keywords, script conversion, punctuation and notice layout: every step
+    logged for --explain."""
     from .transforms.chinese import convert_article, detect_variant
     from .transforms.keywords import keywords
+    from .transforms.notice import mark_notice
+    from .transforms.punctuation import fix_article
     from .transforms.summary import add_summary
 
     pairs = keywords(art.kept_text(), settings.keywords)
@@ -148,8 +152,12 @@ def transform(art: Article, settings: Settings) -> Article:
                               log=[*art.log, "keywords: " + " ".join(w for w, _ in pairs)])
     art = add_summary(art, dict(pairs), settings.summary_sentences, settings.summary_chars)
     if settings.variant:
-        return convert_article(art, settings.variant)
-    return dataclasses.replace(art, variant=detect_variant(art.kept_text()))
+        art = convert_article(art, settings.variant)
+    else:
+        art = dataclasses.replace(art, variant=detect_variant(art.kept_text()))
+    if settings.punct != "keep":
+        art = fix_article(art)
+    return mark_notice(art)
 
 
 def _test_crash_hook(path: str) -> None:

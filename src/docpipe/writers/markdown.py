@@ -64,4 +64,6 @@ def render(art: Article, opts: RenderOptions) -> str:
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
-    write_text(target, render(art, opts))
+    from .assets import export_images
+
+    write_text(target, render(export_images(art, target), opts))

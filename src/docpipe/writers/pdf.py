@@ -31,18 +31,47 @@ def font_config():
     return FontConfiguration()
 
 
-def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True) -> bytes:
+class _Finishing:
+    """A WeasyPrint HTML whose `write_pdf` also runs `extra` after the caller's finisher
+    (fonts.write_pdf passes its own): both through WeasyPrint's public `finisher`."""
+
+    def __init__(self, html, extra):
+        self.html, self.extra = html, extra
+
+    def write_pdf(self, *args, finisher=None, **options):
+        def both(document, pdf):
+            if finisher is not None:
+                finisher(document, pdf)
+            self.extra(document, pdf)
+
+        return self.html.write_pdf(*args, finisher=both, **options)
+
+
+def open_outlines(document, pdf) -> None:
+    """The PDF opens with its bookmarks panel shown (packs)."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
+
+
+def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
+              opts: RenderOptions | None = None, outlines: bool = False) -> bytes:
     """Render `html`; assets resolve against `base_dir` and only `roots` may be read.
 
     `shrink`: embed CID-keyed CJK fonts as compact subsets, without WeasyPrint's empty
     glyph slots (see `fonts.py`: a third of the size, same pages and text); False gives
-    WeasyPrint's own output (the tests compare the two).
+    WeasyPrint's own output (the tests compare the two). `opts`: tagged PDF and the PDF
+    variant (PDF/A, PDF/UA); `outlines`: open with the bookmarks panel.
     """
     HTML = load_weasyprint().HTML
     doc = HTML(string=html, base_url=PAGE_ROOT,
                url_fetcher=safe_fetcher(roots, {PAGE_ROOT: base_dir}))
     ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
     options = {"font_config": font_config(), "pdf_identifier": ident}
+    if opts is not None:
+        options["pdf_tags"] = opts.pdf_tags
+        if opts.pdf_variant:
+            options["pdf_variant"] = opts.pdf_variant
+    if outlines:
+        doc = _Finishing(doc, open_outlines)
     return write_pdf(doc, **options) if shrink else doc.write_pdf(**options)
 
 
@@ -55,4 +84,5 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
     base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-    write_bytes(target, pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve()))
+    write_bytes(target, pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve(),
+                                  opts=opts))
