@@ -69,8 +69,10 @@ def check_templates(folder: Path) -> None:
     """Parse every template in `folder`: a syntax error is a UsageError naming file:line."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(folder),
-                                                             str(default_template_dir())]))
+    from .writers.html import environment
+
+    # The renderer's own environment: its filters and globals (keep_last …) are known.
+    env = environment((str(folder), str(default_template_dir())))
     for path in sorted(folder.glob("*.j2")):
         try:
             source = path.read_text(encoding="utf-8")
