@@ -38,7 +38,9 @@ class Variant(StrEnum):
 
 
 def err(message: str) -> None:
-    typer.echo(f"docpipe: error: {message}", err=True)
+    from .errors import describe
+
+    typer.echo(f"docpipe: error: {describe(message)}", err=True)
 
 
 def user_errors(func):
@@ -83,7 +85,7 @@ EncodingOpt = Annotated[str | None, typer.Option(
 RulesOpt = Annotated[list[Path] | None, typer.Option(
     "--rules", help="Folder of extra site profiles (*.toml). Repeatable.")]
 MaxBytesOpt = Annotated[int, typer.Option(
-    "--max-bytes", help="Refuse inputs larger than this many bytes (0: no limit).")]
+    "--max-bytes", min=0, help="Refuse inputs larger than this many bytes (0: no limit).")]
 SummaryOpt = Annotated[int, typer.Option(
     "--summary-sentences", min=1, max=10, help="Sentences in the summary.")]
 TemplateDirOpt = Annotated[Path | None, typer.Option(
@@ -161,7 +163,13 @@ def convert(
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
     from .outputs import ensure_dir
-    from .pipeline import check_collisions, convert_one, expand_inputs, read_options_for
+    from .pipeline import (
+        check_collisions,
+        check_overwrites,
+        convert_one,
+        expand_inputs,
+        read_options_for,
+    )
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
@@ -169,7 +177,7 @@ def convert(
     bad_inputs: list[DocpipeError] = []
     paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
-    clashes = check_collisions(paths)
+    clashes = {**check_collisions(paths), **check_overwrites(paths, settings)}
     read_opts = read_options_for(paths, settings)
     failed = len(bad_inputs)
     for problem in bad_inputs:  # an empty folder or a pattern that matches nothing

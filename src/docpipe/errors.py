@@ -10,7 +10,15 @@ class DocpipeError(Exception):
 
     def __init__(self, message: str, path: str | None = None):
         self.path = path
-        super().__init__(f"{path}: {message}" if path else message)
+        super().__init__(f"{describe(path)}: {message}" if path else message)
+
+
+def describe(text: str) -> str:
+    """`text` (a file name) fit for one error line: control characters, a newline above
+    all, escaped as Python does, so a file name cannot start a `docpipe: error:` line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 class InputError(DocpipeError):

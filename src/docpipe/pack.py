@@ -39,6 +39,8 @@ from .pipeline import (
     STDIN,
     Settings,
     check_collisions,
+    check_overwrites,
+    check_pack_outputs,
     expand_inputs,
     output_stem,
     read_bytes,
@@ -580,7 +582,9 @@ def build_pack(
 
     page_settings = dataclasses.replace(settings, formats=PAGE_FORMATS if opts.pages else ())
     read_opts = read_options_for(paths, settings)
-    clashes = check_collisions(paths) if opts.pages else {}
+    clashes = {**check_collisions(paths), **check_overwrites(paths, page_settings)} \
+        if opts.pages else {}
+    check_pack_outputs(paths, out, name)
     common = {
         "docpipe": __version__,
         "code": _code_hash(),

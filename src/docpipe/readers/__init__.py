@@ -20,6 +20,12 @@ class ReadOptions:
     # (squashed text -> evidence); see pipeline.read_options_for.
     learnt: tuple[tuple[str, str], ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.max_bytes < 0:
+            from ..errors import UsageError
+
+            raise UsageError(f"max_bytes must be 0 (no limit) or more, not {self.max_bytes}")
+
 
 Reader = Callable[[bytes, str, ReadOptions], Article]
 
