@@ -91,10 +91,12 @@ SummaryOpt = Annotated[int, typer.Option(
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", help="Folder whose templates override docpipe's.")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+MaxPagesOpt = Annotated[int, typer.Option(
+    "--max-pages", min=0, help="Refuse a page whose PDF would be longer (0: no limit).")]
 
 
 def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
-              encoding=None, rules=None, max_bytes=0, template_dir=None):
+              encoding=None, rules=None, max_bytes=0, template_dir=None, max_pages=500):
     from .decode import codec_name
     from .pipeline import Settings
     from .readers import ReadOptions
@@ -116,7 +118,8 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         summary_sentences=summary_sentences,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
                          rules=tuple(str(r) for r in rules or ())),
-        render=RenderOptions(template_dir=str(template_dir) if template_dir else None),
+        render=RenderOptions(template_dir=str(template_dir) if template_dir else None,
+                             max_pages=max_pages),
     )
     from .profiles import site_profiles
 
@@ -159,6 +162,7 @@ def convert(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    max_pages: MaxPagesOpt = 500,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
@@ -173,7 +177,7 @@ def convert(
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir)
+                         template_dir=template_dir, max_pages=max_pages)
     bad_inputs: list[DocpipeError] = []
     paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
@@ -260,6 +264,7 @@ def pack(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    max_pages: MaxPagesOpt = 500,
     quiet: QuietOpt = False,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
@@ -269,7 +274,7 @@ def pack(
 
     settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir)
+                         template_dir=template_dir, max_pages=max_pages)
     opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
                        force=force)
     report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))

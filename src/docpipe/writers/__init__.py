@@ -37,6 +37,7 @@ def default_template_dir() -> Path:
 @dataclass(frozen=True)
 class RenderOptions:
     template_dir: str | None = None  # user override, searched before the default
+    max_pages: int = 500  # a PDF longer than this is refused (0: no limit)
 
     @property
     def search_path(self) -> list[Path]:
