@@ -37,6 +37,14 @@ class Variant(StrEnum):
     hk = "hk"
 
 
+def warn(path: str, art) -> None:
+    """The page's warnings (images left out …), one line each on stderr."""
+    from .errors import describe
+
+    for w in getattr(art, "warnings", ()) or ():
+        typer.echo(f"docpipe: warning: {describe(path)}: {describe(w)}", err=True)
+
+
 def err(message: str) -> None:
     from .errors import describe
 
@@ -91,12 +99,16 @@ SummaryOpt = Annotated[int, typer.Option(
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", help="Folder whose templates override docpipe's.")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+FolderImagesOpt = Annotated[bool, typer.Option(
+    "--folder-images", help="Embed local images from anywhere under the page's folder, not "
+    "only its NAME_files/ (pages saved by wget or other tools).")]
 MaxPagesOpt = Annotated[int, typer.Option(
     "--max-pages", min=0, help="Refuse a page whose PDF would be longer (0: no limit).")]
 
 
 def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
-              encoding=None, rules=None, max_bytes=0, template_dir=None, max_pages=500):
+              encoding=None, rules=None, max_bytes=0, template_dir=None, max_pages=500,
+              folder_images=False):
     from .decode import codec_name
     from .pipeline import Settings
     from .readers import ReadOptions
@@ -117,7 +129,7 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         out_dir=out,
         summary_sentences=summary_sentences,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ())),
+                         rules=tuple(str(r) for r in rules or ()), folder_images=folder_images),
         render=RenderOptions(template_dir=str(template_dir) if template_dir else None,
                              max_pages=max_pages),
     )
@@ -163,6 +175,7 @@ def convert(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     max_pages: MaxPagesOpt = 500,
+    folder_images: FolderImagesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
@@ -177,7 +190,8 @@ def convert(
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, max_pages=max_pages)
+                         template_dir=template_dir, max_pages=max_pages,
+                         folder_images=folder_images)
     bad_inputs: list[DocpipeError] = []
     paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
@@ -199,6 +213,8 @@ def convert(
             continue
         if result.article and explain:
             _explain(result.article)
+        if result.article:
+            warn(path, result.article)
         if not result.ok:
             err(result.error)
             failed += 1
@@ -219,19 +235,21 @@ def extract(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    folder_images: FolderImagesOpt = False,
 ) -> None:
     """Print the cleaned article as JSON on stdout."""
     from .pipeline import load
     from .writers.json import dumps
 
     settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
-                         rules=rules, max_bytes=max_bytes)
+                         rules=rules, max_bytes=max_bytes, folder_images=folder_images)
     with contextlib.suppress(OSError):  # a name too long is reported when read
         if Path(input).is_dir():
             raise UsageError("extract takes one page, not a folder", input)
     art = load(input, settings)
     if explain:
         _explain(art)
+    warn(input, art)
     sys.stdout.write(dumps(art))
 
 
@@ -265,6 +283,7 @@ def pack(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     max_pages: MaxPagesOpt = 500,
+    folder_images: FolderImagesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
@@ -274,10 +293,14 @@ def pack(
 
     settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, max_pages=max_pages)
+                         template_dir=template_dir, max_pages=max_pages,
+                         folder_images=folder_images)
     opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
                        force=force)
     report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))
+    for e in report.entries:
+        if e.article is not None:
+            warn(e.input, e.article)
     for e in report.failed:
         err(e.error)
     if report.pack_error:

@@ -19,6 +19,9 @@ class ReadOptions:
     # Lines learnt as boilerplate of this page's site from the other pages of the run
     # (squashed text -> evidence); see pipeline.read_options_for.
     learnt: tuple[tuple[str, str], ...] = ()
+    # Images from anywhere under the page's folder, not only its NAME_files/ (pages saved
+    # by wget and other tools); see images.py.
+    folder_images: bool = False
 
     def __post_init__(self) -> None:
         if self.max_bytes < 0:
@@ -59,4 +62,7 @@ def kind_of(path: str, data: bytes) -> str:
 
 
 def read(data: bytes, path: str, opts: ReadOptions) -> Article:
-    return READERS[kind_of(path, data)](data, path, opts)
+    from ..images import screen
+
+    # Local images only from the page's own NAME_files/ folder, checked before decoding.
+    return screen(READERS[kind_of(path, data)](data, path, opts), opts.folder_images)

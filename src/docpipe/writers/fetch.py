@@ -1,8 +1,9 @@
 """WeasyPrint URL fetcher that reads only docpipe's own assets: nothing from the network.
 
 Allowed: `data:` URLs, and `file:` URLs under the given roots (the template folder
-and the page's own folder, for a saved page's local images). Everything else is
-refused and recorded, so a hostile page cannot make rendering fetch or read.
+and the page's own image folder), for images within docpipe's limits (images.py).
+Everything else is refused and recorded, so a hostile page cannot make rendering fetch
+or read.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 def safe_fetcher(roots: list[Path]):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from ..images import IMAGE_MAX_BYTES, image_problem
+    from ..inputs import read_file
 
     allowed = [r.resolve() for r in roots if str(r)]
 
@@ -26,8 +30,9 @@ def safe_fetcher(roots: list[Path]):
                 return super().fetch(url, headers)
             if scheme == "file":
                 path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(root) for root in allowed) and path.is_file():
-                    return URLFetcherResponse(url, path.read_bytes())
+                if any(path.is_relative_to(root) for root in allowed) and path.is_file() \
+                        and not image_problem(path):  # pixels and SVG work, from the header
+                    return URLFetcherResponse(url, read_file(str(path), IMAGE_MAX_BYTES))
             self.refused.append(url)
             raise ValueError(f"docpipe does not fetch {url[:80]}")
 
