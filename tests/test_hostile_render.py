@@ -326,3 +326,17 @@ def test_og_url_javascript_never_becomes_a_link(tmp_path):
     assert res.returncode == 0, res.stderr
     md = (tmp_path / "out" / "p.md").read_text(encoding="utf-8")
     assert "<javascript" not in md and "](javascript" not in md
+
+
+def test_pack_leaves_out_a_page_too_long_for_its_pdf(tmp_path, runner):
+    (tmp_path / "long.txt").write_text(_long_text(20_000), encoding="utf-8")
+    (tmp_path / "short.txt").write_text(_long_text(300).replace("很长", "很短"),
+                                        encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke(runner, "pack", str(tmp_path / "long.txt"), str(tmp_path / "short.txt"),
+                 "-o", str(out), "-j", "1", "--no-pages", "--max-pages", "3")
+    assert res.exit_code == 1
+    assert "long.txt: PDF would have at least" in res.stderr
+    text = subprocess.run(["pdftotext", str(out / "pack.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    assert "很短" in text and "很长" not in text

@@ -141,9 +141,11 @@ class PageTask:
 def build_page(task: PageTask) -> dict[str, Any]:
     """Read, parse and transform one page, write its briefings. Runs in a worker."""
     from .pipeline import load, render
+    from .writers.pdf import check_length
 
     try:
         art = load(task.path, task.settings)
+        check_length(art, task.settings.render)  # the pack's PDF holds it too
         outputs = render(art, task.stem, task.settings) if task.settings.formats else []
     except DocpipeError as exc:
         return {"error": str(exc), "cacheable": True}

@@ -75,11 +75,17 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
     return roots
 
 
+def check_length(art: Article, opts: RenderOptions, name: str = "") -> None:
+    """OutputError when `art`'s text surely needs more than `opts.max_pages` PDF pages:
+    said before layout, as an 8 MB page would take minutes and gigabytes to lay out."""
+    if opts.max_pages and (least := fewest_pages(art)) > opts.max_pages:
+        raise OutputError(too_many_pages(least, opts.max_pages, at_least=True),
+                          name or art.input_path or None)
+
+
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
     name = art.input_path or str(target)
-    if opts.max_pages and (least := fewest_pages(art)) > opts.max_pages:
-        # Refused before layout: an 8 MB page would take minutes and gigabytes to lay out.
-        raise OutputError(too_many_pages(least, opts.max_pages, at_least=True), name)
+    check_length(art, opts, name)
     base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
     write_bytes(target, pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve(),
                                   max_pages=opts.max_pages, name=name))
