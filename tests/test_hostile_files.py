@@ -242,3 +242,12 @@ def test_output_stem_too_long_is_one_clear_error(tmp_path):
     res = run("convert", name, "-o", "out", "-f", "docx", cwd=tmp_path)
     assert res.returncode == 1
     assert "too long for the file system" in one_error_line(res.stderr)
+
+
+def test_pack_progress_lines_escape_names(tmp_path):
+    name = "a\ndocpipe: error: fake.html"
+    (tmp_path / name).write_text(PAGE, encoding="utf-8")
+    res = run("pack", name, "-o", "out", "-j", "1", "--no-pages", cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert not any(x.startswith("docpipe: error:") for x in res.stderr.splitlines()), res.stderr
+    assert "a\\ndocpipe: error: fake.html" in res.stderr
