@@ -251,3 +251,14 @@ def test_pack_progress_lines_escape_names(tmp_path):
     assert res.returncode == 0, res.stderr
     assert not any(x.startswith("docpipe: error:") for x in res.stderr.splitlines()), res.stderr
     assert "a\\ndocpipe: error: fake.html" in res.stderr
+
+
+def test_fifo_in_a_rules_folder_is_a_usage_error_not_a_hang(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    os.mkfifo(rules / "site.toml")
+    page = tmp_path / "a.txt"
+    page.write_text("标题\n\n这是一段用于测试的正文内容，包含足够多的汉字。\n", encoding="utf-8")
+    res = run("extract", str(page), "--rules", str(rules), timeout=30)
+    assert res.returncode == 2
+    assert "bad rules file" in one_error_line(res.stderr)
