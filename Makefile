@@ -25,7 +25,7 @@ help:
 	@echo "make briefings  rebuild changed per-page briefings in $(OUT)/ (use -j4)"
 	@echo "make pack       build the samples briefing pack in $(OUT)/pack/"
 	@echo "make bench      speed and size benchmarks -> benchmarks/results.json"
-	@echo "make eval       extraction scores on ../shared/corpus/dev (when present)"
+	@echo "make eval       extraction scores on ../shared/corpus/dev and dev2 (when present)"
 	@echo "make lint       ruff"
 
 setup: sysdeps $(STAMP)

@@ -104,8 +104,14 @@ def corpus_dir() -> Path:
     return Path(os.environ.get("DOCPIPE_CORPUS") or DEFAULT_CORPUS)
 
 
+def label_file(corpus: Path) -> Path | None:
+    """`dev.jsonl`, `dev2.jsonl`, …: the one label file of a corpus folder."""
+    found = sorted(corpus.glob("*.jsonl"))
+    return found[0] if found else None
+
+
 def labels(corpus: Path) -> list[dict]:
-    with open(corpus / "dev.jsonl", encoding="utf-8") as fh:
+    with open(label_file(corpus), encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
@@ -183,18 +189,28 @@ def table(results: list[Scores], corpus: Path) -> str:
     return "\n".join(rows)
 
 
+def corpora() -> list[Path]:
+    """The labelled folders to score: DOCPIPE_CORPUS (paths joined by the path separator),
+    else `dev` and `dev2` beside the project, each reported on its own."""
+    if env := os.environ.get("DOCPIPE_CORPUS"):
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    return [DEFAULT_CORPUS, DEFAULT_CORPUS.parent / "dev2"]
+
+
 def main(argv: list[str]) -> int:
-    corpus = corpus_dir()
-    if not (corpus / "dev.jsonl").is_file():
-        print(f"eval: skipped, no dev corpus at {corpus} (set DOCPIPE_CORPUS)")
+    found = [c for c in corpora() if c.is_dir() and label_file(c)]
+    if not found:
+        print(f"eval: skipped, no labelled corpus at {DEFAULT_CORPUS} (set DOCPIPE_CORPUS)")
         return 0
     sys.path.insert(0, str(ROOT / "src"))
-    results = evaluate(corpus, together="--together" in argv)
-    print(table(results, corpus))
-    if "--pages" in argv:
-        for s in results[:3]:
-            for miss in s.misses:
-                print(f"  [{s.name}] {miss}")
+    for corpus in found:
+        results = evaluate(corpus, together="--together" in argv)
+        print(table(results, corpus))
+        if "--pages" in argv:
+            for s in results[:3]:
+                for miss in s.misses:
+                    print(f"  [{s.name}] {miss}")
+        print()
     return 0
 
 

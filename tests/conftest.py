@@ -32,6 +32,15 @@ def corpus() -> Path:
     return CORPUS
 
 
+@pytest.fixture(params=["dev", "dev2"])
+def labelled(request) -> Path:
+    """Each labelled corpus folder beside the project (dev, dev2), skipped when absent."""
+    folder = CORPUS.parent / request.param
+    if not any(folder.glob("*.jsonl")):
+        pytest.skip(f"corpus not present at {folder}")
+    return folder
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

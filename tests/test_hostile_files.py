@@ -21,7 +21,7 @@ from docpipe.pipeline import read_bytes
 
 DOCPIPE = Path(sys.executable).parent / "docpipe"
 PAGE = "<html><head><meta charset='utf-8'><title>测试页面</title></head><body><article>" \
-    "<h1>测试页面的标题</h1>" + "<p>这是一段用于测试的正文内容，包含足够多的汉字以便被识别为文章段落。</p>" * 4 + \
+    "<h1>测试页面的标题</h1><p>2024-01-01 来源：测试</p>" + "<p>这是一段用于测试的正文内容，包含足够多的汉字以便被识别为文章段落。</p>" * 4 + \
     "</article></body></html>"
 
 

@@ -38,7 +38,7 @@ def png(width: int, height: int) -> bytes:
 def page_with_image(src: str) -> str:
     body = f"<p>{PARA}</p>" * 4
     return ("<html><head><meta charset='utf-8'><title>图片页面</title></head><body><article>"
-            f"<h1>图片页面的标题</h1>{body}<figure><img src='{src}'><figcaption>图一 说明文字"
+            f"<h1>图片页面的标题</h1><p>2024-01-01 来源：测试</p>{body}<figure><img src='{src}'><figcaption>图一 说明文字"
             f"</figcaption></figure>{body}</article></body></html>")
 
 
@@ -265,7 +265,7 @@ def _long_text(chars: int) -> str:
     lines = ["一份很长的文本页面", "", "2024年1月1日 来源：测试", ""]
     i = 0
     while sum(map(len, lines)) < chars:
-        lines += [f"第{i}段。{PARA}{PARA}{i * 7919 % 10007}号", ""]
+        lines += [f"第{i}段，编号{i * 7919 % 10007}。{PARA}{PARA}", ""]
         i += 1
     return "\n".join(lines) + "\n"
 

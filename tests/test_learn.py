@@ -59,6 +59,9 @@ def test_sixty_percent_threshold(tmp_path):
         text = SITE[i % 3].read_text(encoding="utf-8")
         extra = ["偶尔出现的栏目推广"] if i < 2 else []
         lines = text.split("\n")
+        if i == 3:  # a fourth article, not a second save of the first (duplicates count once)
+            lines = [f"第{k}段是另一篇文章的内容，讲的是社区花园里的秋季种植活动。" if "。" in x else x
+                     for k, x in enumerate(lines)]
         lines[1:1] = extra + (["每日一条环保小知识"] if i < 3 else [])
         p = tmp_path / f"p{i}.txt"
         p.write_text("\n".join(lines), encoding="utf-8")
@@ -74,3 +77,16 @@ def test_convert_explain_reports_learnt_lines(runner, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stderr.count("recurs on 3 of 3 pages of this site") >= 3 * 4
     assert SLOGAN not in (tmp_path / "site_page1.md").read_text(encoding="utf-8")
+
+
+def test_two_saves_of_one_page_count_once(tmp_path):
+    """A line on both saves of one article and on no other page is not the template."""
+    pages = []
+    for i, src in enumerate([SITE[0], SITE[0], SITE[1]]):
+        p = tmp_path / f"s{i}.txt"
+        p.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+        pages.append(str(p))
+    learnt = dict(read_options_for(pages, Settings())[pages[0]].learnt)
+    title = SITE[0].read_text(encoding="utf-8").split("\n")[3]
+    assert squash(title) not in learnt
+    assert learnt[squash(SLOGAN)].startswith("recurs on 2 of 2 pages")

@@ -37,14 +37,6 @@ class Variant(StrEnum):
     hk = "hk"
 
 
-def warn(path: str, art) -> None:
-    """The page's warnings (images left out …), one line each on stderr."""
-    from .errors import describe
-
-    for w in getattr(art, "warnings", ()) or ():
-        typer.echo(f"docpipe: warning: {describe(path)}: {describe(w)}", err=True)
-
-
 def err(message: str) -> None:
     from .errors import describe
 
@@ -98,7 +90,23 @@ SummaryOpt = Annotated[int, typer.Option(
     "--summary-sentences", min=1, max=10, help="Sentences in the summary.")]
 TemplateDirOpt = Annotated[Path | None, typer.Option(
     "--template-dir", help="Folder whose templates override docpipe's.")]
-QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors only.")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
+
+
+class InputKind(StrEnum):
+    txt = "txt"
+    html = "html"
+    mhtml = "mhtml"
+
+
+FromOpt = Annotated[InputKind | None, typer.Option(
+    "--from", help="Read every input as this kind (txt, html, mhtml), whatever its name or "
+    "content says. Also reads files docpipe would refuse as not a page.")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="A page with a warning (no headline, no date, a short or cut-off text, "
+    "lines dropped by learning …) counts as failed: exit 1, its outputs not written.")]
+
+
 FolderImagesOpt = Annotated[bool, typer.Option(
     "--folder-images", help="Embed local images from anywhere under the page's folder, not "
     "only its NAME_files/ (pages saved by wget or other tools).")]
@@ -107,8 +115,8 @@ MaxPagesOpt = Annotated[int, typer.Option(
 
 
 def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
-              encoding=None, rules=None, max_bytes=0, template_dir=None, max_pages=500,
-              folder_images=False):
+              encoding=None, rules=None, max_bytes=0, template_dir=None, kind=None,
+              strict=False, max_pages=500, folder_images=False):
     from .decode import codec_name
     from .pipeline import Settings
     from .readers import ReadOptions
@@ -128,8 +136,10 @@ def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences
         variant=to.value if to else None,
         out_dir=out,
         summary_sentences=summary_sentences,
+        strict=strict,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ()), folder_images=folder_images),
+                         rules=tuple(str(r) for r in rules or ()),
+                         kind=kind.value if kind else None, folder_images=folder_images),
         render=RenderOptions(template_dir=str(template_dir) if template_dir else None,
                              max_pages=max_pages),
     )
@@ -145,6 +155,14 @@ def _explain(art) -> None:
         typer.echo(f"  {line}", err=True)
     for d in art.dropped:
         typer.echo(f"  dropped line {d.line:>4} [{d.rule}] {d.text[:70]}", err=True)
+
+
+def warn(path: str, warnings: list[str]) -> None:
+    """Each warning as one stderr line naming the file: what to check before forwarding."""
+    from .errors import describe
+
+    for w in warnings:
+        typer.echo(f"docpipe: warning: {describe(path)}: {describe(w)}", err=True)
 
 
 def _internal(path: str, exc: BaseException) -> str:
@@ -177,6 +195,8 @@ def convert(
     max_pages: MaxPagesOpt = 500,
     folder_images: FolderImagesOpt = False,
     quiet: QuietOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
     from .outputs import ensure_dir
@@ -190,8 +210,8 @@ def convert(
 
     settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, max_pages=max_pages,
-                         folder_images=folder_images)
+                         template_dir=template_dir, kind=from_, strict=strict,
+                         max_pages=max_pages, folder_images=folder_images)
     bad_inputs: list[DocpipeError] = []
     paths = expand_inputs(inputs, bad_inputs)
     ensure_dir(settings.out_dir)
@@ -213,8 +233,8 @@ def convert(
             continue
         if result.article and explain:
             _explain(result.article)
-        if result.article:
-            warn(path, result.article)
+        if result.article and not strict:
+            warn(path, result.article.warnings)
         if not result.ok:
             err(result.error)
             failed += 1
@@ -236,20 +256,28 @@ def extract(
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
     folder_images: FolderImagesOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
-    """Print the cleaned article as JSON on stdout."""
+    """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
     from .pipeline import load
     from .writers.json import dumps
 
     settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
-                         rules=rules, max_bytes=max_bytes, folder_images=folder_images)
+                         rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
+                         folder_images=folder_images)
     with contextlib.suppress(OSError):  # a name too long is reported when read
         if Path(input).is_dir():
             raise UsageError("extract takes one page, not a folder", input)
-    art = load(input, settings)
+    try:
+        art = load(input, settings)
+    except DocpipeError as exc:
+        if explain and getattr(exc, "article", None) is not None:
+            _explain(exc.article)
+        raise
     if explain:
         _explain(art)
-    warn(input, art)
+    warn(input, art.warnings)
     sys.stdout.write(dumps(art))
 
 
@@ -285,6 +313,8 @@ def pack(
     max_pages: MaxPagesOpt = 500,
     folder_images: FolderImagesOpt = False,
     quiet: QuietOpt = False,
+    from_: FromOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
@@ -293,14 +323,14 @@ def pack(
 
     settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
                          encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, max_pages=max_pages,
-                         folder_images=folder_images)
+                         template_dir=template_dir, kind=from_, strict=strict,
+                         max_pages=max_pages, folder_images=folder_images)
     opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
                        force=force)
     report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))
     for e in report.entries:
-        if e.article is not None:
-            warn(e.input, e.article)
+        if e.article is not None and not strict:
+            warn(e.input, e.article.warnings)
     for e in report.failed:
         err(e.error)
     if report.pack_error:

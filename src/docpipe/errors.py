@@ -25,6 +25,15 @@ class InputError(DocpipeError):
     """Unreadable, undecodable, empty or oversized input."""
 
 
+class StrictError(InputError):
+    """--strict: the page has warnings, so it counts as failed. Carries the Article so
+    --explain can still show why."""
+
+    def __init__(self, message: str, path: str | None = None, article=None):
+        self.article = article
+        super().__init__(message, path)
+
+
 class UsageError(DocpipeError):
     exit_code = 2
 

@@ -4,8 +4,9 @@ Lines that recur on most pages of one site (header, navigation, slogans, footer)
 boilerplate even when no rule names them. Pages are grouped by site: the host of the
 saved page's URL, a matched site profile, the copyright line's owner, the breadcrumb's
 root; pages with none of these are grouped with the pages whose short lines they share.
-Within a group of at least two pages, a line (whitespace removed) that occurs on at least
-60 % of them is learnt, with its evidence ("recurs on 3 of 3 pages of this site"), unless
+Exact and near duplicates (two saves of one article) count as one page. Within a group of
+at least two distinct pages, a line (whitespace removed) that occurs on at least 60 % of
+them is learnt, with its evidence ("recurs on 3 of 3 pages of this site"), unless
 it may be article text or a label the classifier needs: sentence text (any line ending a
 sentence), a metadata or date line, a signature, a lead / editor's-note label, a numbered
 section heading.
@@ -33,7 +34,8 @@ class Page:
     keys: set[str] = field(default_factory=set)  # squashed candidate lines, once per page
 
 
-def page_of(path: str, data: bytes, encoding: str | None = None, rules=()) -> Page | None:
+def page_of(path: str, data: bytes, encoding: str | None = None, rules=(),
+            kind: str | None = None) -> Page | None:
     """Decode one input and find its site; None when it cannot be read (the reader will
     report the error itself)."""
     from . import profiles
@@ -42,19 +44,23 @@ def page_of(path: str, data: bytes, encoding: str | None = None, rules=()) -> Pa
     from .readers import kind_of
     from .readers.portal import _Line, _site_from_copyright, clean
 
-    kind = kind_of(path, data)
+    kind = kind or kind_of(path, data)
     url = ""
     clues: set[str] = set()
     try:
-        if kind == "html":
-            from lxml import html as lxml_html
+        if kind in ("html", "mhtml"):
+            from .readers.html import _meta, declared_charset, parse_html, visible_lines
 
-            from .readers.html import _meta, declared_charset, visible_lines
+            if kind == "mhtml":
+                from .readers.mhtml import _parts
 
+                part = next((p for p in _parts(data, path)
+                             if p.get_content_type() == "text/html"), None)
+                data = (part.get_payload(decode=True) or b"") if part is not None else b""
             text = decode(data, path=path, encoding=encoding,
                           declared=declared_charset(data), max_bytes=0).text
             text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-            tree = lxml_html.document_fromstring(text)
+            tree = parse_html(text)
             lines = visible_lines(tree)
             url = _meta(tree, "og:url")
             canon = tree.find(".//link[@rel='canonical']")
@@ -147,6 +153,28 @@ def _group(pages: list[Page]) -> None:
         p.site = f"{find(i)}:" + (names[0] if names else "grouped by shared lines")
 
 
+def _prose_of(page: Page) -> set[str]:
+    from .readers.portal import _is_prose, squash
+
+    return {squash(t) for t in page.lines if len(t) >= 20 and _is_prose(t)}
+
+
+def _distinct(members: list[Page]) -> list[list[Page]]:
+    """The pages of one site grouped by article: exact and near duplicates (saves of the
+    same article, a page saved twice with another header) share most of their sentences."""
+    groups: list[tuple[set[str], list[Page]]] = []
+    for p in members:
+        prose = _prose_of(p)
+        for seen, group in groups:
+            if prose and seen and len(prose & seen) >= 0.5 * min(len(prose), len(seen)):
+                group.append(p)
+                seen |= prose
+                break
+        else:
+            groups.append((prose, [p]))
+    return [g for _, g in groups]
+
+
 def learn(pages: list[Page]) -> dict[str, tuple[tuple[str, str], ...]]:
     """path -> learnt (squashed line, evidence) pairs for every page of a site group."""
     from . import profiles
@@ -167,11 +195,13 @@ def learn(pages: list[Page]) -> dict[str, tuple[tuple[str, str], ...]]:
         groups.setdefault(p.site, []).append(p)
     out: dict[str, tuple[tuple[str, str], ...]] = {}
     for site, members in groups.items():
-        n = len(members)
+        copies = _distinct(members)
+        n = len(copies)
         if n < MIN_PAGES:
             continue
         need = max(MIN_PAGES, math.ceil(SHARE * n))
-        counts = Counter(k for p in members for k in p.keys)
+        # A line counts once per distinct article: two saves of one page are one page.
+        counts = Counter(k for group in copies for k in set().union(*(p.keys for p in group)))
         label = site.split(":", 1)[1]
         learnt = tuple(sorted(
             (k, f"recurs on {c} of {n} pages of this site ({label})")

@@ -60,6 +60,11 @@ class Article:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def confidence(self) -> float:
+        """1.0 when nothing was doubtful; each warning costs a share (never below 0.1)."""
+        return round(max(0.1, 1.0 - 0.2 * len(self.warnings)), 2)
+
+    @property
     def body_text(self) -> list[str]:
         return [b.text for b in self.body if b.kind != "image"]
 
@@ -88,5 +93,6 @@ class Article:
             "variant": self.variant,
             "input": self.input_path,
             "warnings": list(self.warnings),
+            "confidence": self.confidence,
             "dropped": [asdict(d) for d in self.dropped],
         }

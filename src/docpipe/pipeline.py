@@ -31,6 +31,7 @@ class Settings:
     summary_sentences: int = 2
     summary_chars: int = 120
     keywords: int = 8
+    strict: bool = False  # a page with warnings fails (exit 1), its outputs unwritten
     read: ReadOptions = field(default_factory=ReadOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
 
@@ -74,7 +75,7 @@ def expand_inputs(inputs: list[str], errors: list[InputError] | None = None) -> 
             found.append(item)
         elif is_dir:
             if not pages:
-                raise InputError("folder holds no pages (.txt, .html, .htm)", item)
+                raise InputError("folder holds no pages (.txt, .html, .htm, .mhtml)", item)
             found += pages
         elif any(ch in item for ch in "*?["):
             matches = sorted(glob.glob(item))
@@ -108,7 +109,8 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
     for p in files:
         try:
             data = read_bytes(p, settings.read.max_bytes)
-            page = page_of(p, data, settings.read.encoding, settings.read.rules)
+            page = page_of(p, data, settings.read.encoding, settings.read.rules,
+                           kind=settings.read.kind)
         except Exception:  # noqa: BLE001 -- reported when the page itself is read
             continue  # one bad input never stops the others
         if page is not None:
@@ -146,8 +148,13 @@ def load(path: str, settings: Settings) -> Article:
     """One input, read, parsed and transformed."""
     _test_crash_hook(path)
     data = read_bytes(path, settings.read.max_bytes)
-    art = read(data, path if path != STDIN else "<stdin>", settings.read)
-    return transform(art, settings)
+    art = transform(read(data, path if path != STDIN else "<stdin>", settings.read), settings)
+    if settings.strict and art.warnings:
+        from .errors import StrictError
+
+        raise StrictError(f"--strict: {len(art.warnings)} warning(s), first: {art.warnings[0]}",
+                          path if path != STDIN else "<stdin>", article=art)
+    return art
 
 
 def output_stem(path: str) -> str:
@@ -174,6 +181,7 @@ def convert_one(
         result.outputs = render(result.article, stem or output_stem(path), settings)
     except DocpipeError as exc:
         result.error = str(exc)
+        result.article = result.article or getattr(exc, "article", None)
     return result
 
 

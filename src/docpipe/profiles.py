@@ -149,6 +149,11 @@ class Patterns:
     buttons: re.Pattern[str]
     reporter: re.Pattern[str]
     site_owner: tuple[re.Pattern[str], ...]
+    comment_marker: re.Pattern[str]
+    boilerplate_sentence: re.Pattern[str]
+    not_headline: re.Pattern[str]
+    title_label: re.Pattern[str]
+    follow_date: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)

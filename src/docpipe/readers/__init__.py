@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model import Article
+from .sniff import KINDS, SUFFIXES, kind_of
+
+__all__ = ["KINDS", "READERS", "SUFFIXES", "ReadOptions", "kind_of", "read"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class ReadOptions:
     # Lines learnt as boilerplate of this page's site from the other pages of the run
     # (squashed text -> evidence); see pipeline.read_options_for.
     learnt: tuple[tuple[str, str], ...] = ()
+    kind: str | None = None  # --from: txt | html | mhtml, overriding the name and content
     # Images from anywhere under the page's folder, not only its NAME_files/ (pages saved
     # by wget and other tools); see images.py.
     folder_images: bool = False
@@ -45,24 +49,22 @@ def _html(data: bytes, path: str, opts: ReadOptions) -> Article:
     return html.read(data, path, opts)
 
 
-READERS: dict[str, Reader] = {"txt": _text, "html": _html}
-SUFFIXES: dict[str, str] = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html",
-                            ".xhtml": "html", ".shtml": "html"}
+def _mhtml(data: bytes, path: str, opts: ReadOptions) -> Article:
+    from . import mhtml
+
+    return mhtml.read(data, path, opts)
 
 
-def kind_of(path: str, data: bytes) -> str:
-    """Input kind from the file name, or from the content for stdin and odd names."""
-    for suffix, kind in SUFFIXES.items():
-        if path.lower().endswith(suffix):
-            return kind
-    head = data[:2048].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head:
-        return "html"
-    return "txt"
+READERS: dict[str, Reader] = {"txt": _text, "html": _html, "mhtml": _mhtml}
 
 
 def read(data: bytes, path: str, opts: ReadOptions) -> Article:
+    """The reader for the input's kind (`--from`, else its name and content), its local
+    images screened (only from the page's own NAME_files/ folder, checked before
+    decoding: images.py), then what docpipe is unsure of about the result
+    (`trust.assess`)."""
     from ..images import screen
+    from ..trust import assess
 
-    # Local images only from the page's own NAME_files/ folder, checked before decoding.
-    return screen(READERS[kind_of(path, data)](data, path, opts), opts.folder_images)
+    art = READERS[opts.kind or kind_of(path, data)](data, path, opts)
+    return assess(screen(art, opts.folder_images))

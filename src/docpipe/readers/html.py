@@ -73,9 +73,22 @@ def _strip_suffix(title: str, site: str) -> str:
     return (longest if len(first) < 6 and len(longest) > 2 * len(first) else first).strip(STRIP)
 
 
+def _wrapper_title(tree) -> str:
+    """The `title` attribute of a non-HTML wrapper element that opens the body
+    (`<text id=… title=…>` of saved page collections): the page's <title> stand-in."""
+    from lxml.html import defs
+
+    body = tree.body if tree.body is not None else tree
+    for el in body[:3]:
+        if isinstance(el.tag, str) and el.tag not in defs.tags and el.get("title"):
+            return clean(el.get("title"))
+    return ""
+
+
 def doc_title(tree) -> str:
+    """The page's <title>, or the title attribute of a wrapper element standing in for it."""
     t = tree.find(".//title")
-    return _text_of(t) if t is not None else ""
+    return (_text_of(t) if t is not None else "") or _wrapper_title(tree)
 
 
 def page_title(tree, site: str = "") -> tuple[str, str]:
@@ -121,45 +134,64 @@ def page_date(tree) -> str | None:
 
 
 _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "option",
-         "textarea", "button", "form"}
+         "textarea", "button", "title"}
 _INLINE = {"a", "span", "b", "i", "em", "strong", "font", "small", "big", "sub", "sup", "u",
-           "label", "abbr", "cite", "code", "img", "time", "mark", "q", "s", "var", "wbr"}
+           "label", "abbr", "cite", "code", "img", "time", "mark", "q", "s", "var", "wbr",
+           "ruby", "rb", "rt", "rp", "bdi", "bdo", "del", "ins", "kbd", "samp", "tt", "nobr",
+           "strike", "dfn", "acronym", "data", "output"}
+# What a browser collapses: ASCII white space only. No-break and ideographic spaces
+# (U+00A0, U+3000) inside a line are the page's characters and stay.
+_PAGE_END = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+def parse_html(text: str):
+    """The page's tree as a browser builds it: markup without `<html>`/`<body>` (a saved
+    fragment, a `<text …>` wrapper) gets them implied, and deep nesting (one `<div>` left
+    open per paragraph) is kept past libxml2's default depth of 255 (`huge_tree`)."""
+    from lxml import html as lxml_html
+
+    # A browser ignores `</body>` and `</html>` (a header include that closes the page
+    # before the article does); libxml2 would drop what follows them.
+    text = _PAGE_END.sub("", text)
+    parser = lxml_html.HTMLParser(huge_tree=True, remove_blank_text=False)
+    return lxml_html.document_fromstring(text, parser=parser)
 
 
 def visible_lines(tree) -> list[str]:
-    """The page's text roughly as a browser shows it: one line per block element."""
+    """The page's text as a browser shows it: one line per block element, every character
+    of the markup's text kept (forms included: whole government portals sit in one).
+    Walked with an explicit stack, so no nesting depth loses block structure."""
     out: list[str] = [""]
-
-    def walk(el) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not tag:
+    body = tree.body if tree.body is not None else tree
+    # (element, None) opens an element; (element, block) closes it.
+    stack: list[tuple[object, bool | None]] = [(body, None)]
+    while stack:
+        el, closing = stack.pop()
+        if closing is not None:
+            if closing:
+                out.append("")
             if el.tail:
                 out[-1] += el.tail
-            return
-        style = (el.get("style") or "").replace(" ", "").lower()
-        hidden = "display:none" in style or "visibility:hidden" in style or \
-            el.get("hidden") is not None
+            continue
+        tag = el.tag if isinstance(el.tag, str) else ""
+        style = (el.get("style") or "").replace(" ", "").lower() if tag else ""
+        hidden = not tag or tag in _SKIP or "display:none" in style \
+            or "visibility:hidden" in style or el.get("hidden") is not None
+        if hidden:
+            if el.tail and el is not body:
+                out[-1] += el.tail
+            continue
         block = tag not in _INLINE
-        if not hidden:
-            if block:
-                out.append("")
-            if tag == "br":
-                out.append("")
-            if el.text:
-                out[-1] += el.text
-            for child in el:
-                walk(child)
-            if block:
-                out.append("")
-        if el.tail:
-            out[-1] += el.tail
-
-    body = tree.body if tree.body is not None else tree
-    try:
-        walk(body)
-    except RecursionError:  # absurdly deep markup: block structure is lost, text is not
-        out[:] = body.text_content().split("\n")
-    return [x for x in (clean(re.sub(r"\s+", " ", t)) for t in out) if x]
+        if block:
+            out.append("")
+        if tag == "br":
+            out.append("")
+        if el.text:
+            out[-1] += el.text
+        stack.append((el, block) if el is not body else (el, False))
+        stack.extend((child, None) for child in reversed(el))
+    return [x for x in (clean(_HTML_SPACE.sub(" ", t)) for t in out) if x]
 
 
 def _local_image(src: str, base: Path) -> str:
@@ -175,12 +207,21 @@ def _local_image(src: str, base: Path) -> str:
     return str(target.relative_to(base.resolve())) if target.is_file() else ""
 
 
-def _extract(html: str, url: str):
-    """trafilatura's main content as XML (None when it finds nothing)."""
+def _extract(tree, url: str):
+    """trafilatura's main content as XML (None when it finds nothing).
+
+    The library gets a copy of docpipe's own tree (parsed with `huge_tree`), with `<form>`
+    elements turned into plain containers: the library removes forms whole, and many
+    portals wrap the entire page in one (ASP.NET's `<form id="aspnetForm">`)."""
+    import copy
+
     import trafilatura
 
+    doc = copy.deepcopy(tree)
+    for form in doc.iter("form"):
+        form.tag = "div"
     xml = trafilatura.extract(
-        html, url=url or None, output_format="xml", include_images=False,
+        doc, url=url or None, output_format="xml", include_images=False,
         include_comments=False, include_tables=True, include_formatting=False,
         with_metadata=False, favor_recall=True,
     )
@@ -188,7 +229,7 @@ def _extract(html: str, url: str):
         return None
     from lxml import etree
 
-    return etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True))
+    return etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True, huge_tree=True))
 
 
 def _content_lines(root) -> list[str]:
@@ -225,48 +266,97 @@ def _content_lines(root) -> list[str]:
     return lines
 
 
-def _as_in_page(lines: list[str], page_lines: list[str]) -> list[str]:
-    """The extracted lines with the page's own characters: the library normalises text
-    (Unicode NFC: compatibility ideographs, combining marks), docpipe invents nothing."""
+def _key(text: str) -> str:
+    """Letters and digits only, NFKC: what survives any library's text normalisation
+    (white space, punctuation forms, zero-width and private-use characters aside)."""
     import unicodedata
 
-    def nfc(t: str) -> str:
-        return unicodedata.normalize("NFC", t)
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
 
-    chars = set("".join(page_lines)) | {" "}
-    original = {nfc(squash(v)): v for v in page_lines}
-    by_nfc: dict[str, str] = {}
-    for ch in chars:
-        by_nfc.setdefault(nfc(ch), ch)
-    out = []
-    for line in lines:
-        if set(line) <= chars:
-            out.append(line)
-        elif (v := original.get(nfc(squash(line)))) is not None:
-            out.append(v)
-        else:  # character by character: the page's form of each one, or its decomposition
-            fixed = []
-            for ch in line:
-                if ch in chars:
-                    fixed.append(ch)
-                elif ch in by_nfc:
-                    fixed.append(by_nfc[ch])
-                elif set(d := unicodedata.normalize("NFD", ch)) <= chars:
-                    fixed.append(d)
-            out.append("".join(fixed))
-    return [x for x in out if x.strip()]
+
+def _in_page(extracted: list[str], page_lines: list[str]) -> list[int]:
+    """Indices of the page's own lines that hold the extracted text.
+
+    The library's lines only say *which* text is the article; the text itself is always
+    taken from the page's lines, so nothing the library normalises or drops (private-use
+    characters, ZWJ, U+3000, compatibility ideographs) is lost and nothing is invented."""
+    whole = _key("".join(extracted))
+    if not whole:
+        return []
+    keys = [_key(x) for x in page_lines]
+    long_ext = [k for k in (_key(x) for x in extracted) if len(k) >= 8]
+    # Lines long enough not to match by chance mark where the article is; the library's
+    # text may join a page line with its neighbours, or a page line may hold a whole
+    # extracted paragraph and more (a paragraph with its inline caption).
+    anchors = [i for i, k in enumerate(keys) if len(k) >= 12 and (
+        k in whole or any(e in k for e in long_ext if len(e) <= len(k)))]
+    if not anchors:
+        anchors = [i for i, k in enumerate(keys) if len(k) >= 4 and k in whole]
+    if not anchors:
+        return []
+    # Shorter lines (a subheading, a caption, 特此通知) count only between two anchors,
+    # where a menu word that the article happens to mention cannot be.
+    inside = set(anchors)
+    for i in range(anchors[0], anchors[-1] + 1):
+        if i not in inside and keys[i] and keys[i] in whole:
+            inside.add(i)
+    # After the last anchor: the short lines that follow it in the library's text too
+    # (a last short paragraph, 特此通知, the editor's credit the classifier then drops).
+    at = whole.find(keys[anchors[-1]]) + len(keys[anchors[-1]]) \
+        if keys[anchors[-1]] in whole else -1
+    j = anchors[-1] + 1
+    while at >= 0 and j < len(keys) and j - anchors[-1] <= 3:
+        if keys[j]:
+            found = whole.find(keys[j], at)
+            if found < 0 or found - at > 40:
+                break
+            inside.add(j)
+            at = found + len(keys[j])
+        j += 1
+    return sorted(inside)
 
 
 def read(data: bytes, path: str, opts: ReadOptions) -> Article:
-    from lxml import html as lxml_html
-
     declared = declared_charset(data)
     decoded = decode(data, path=path, encoding=opts.encoding, declared=declared,
                      max_bytes=opts.max_bytes)
-    text = decoded.text
+    head = f"read: html, {decoded.encoding}" + (f" ({decoded.note})" if decoded.note else "") \
+        + (f", declared {declared}" if declared and not decoded.note else "")
+    base = Path(path).parent if path not in ("-", "<stdin>") else None
+    return read_markup(decoded.text, path, opts, head=head, base=base)
+
+
+def _headline_by_its_date(page: Article, title: str, page_lines: list[str]) -> str:
+    """Why the classifier's headline beats the markup's title, or "" when it does not.
+
+    The classifier's headline stands by the article's date line; a markup title (a blog's
+    name in its <h1>, a section name in <title>) that the page shows only far above that,
+    in its header, or not at all as a line of its own, names the site, not the article."""
+    found = next((x for x in page.log if x.startswith("title: line ")), "")
+    m = re.match(r"title: line (\d+), (.*)", found)
+    if not m or "date/metadata line" not in m[2] or squash(page.title) == squash(title):
+        return ""
+    at = int(m[1]) - 1
+    want = squash(title)
+    where = [i for i, x in enumerate(page_lines) if squash(x) == want]
+    if not where:
+        return "title is not a line of the page" if len(want) < len(squash(page.title)) else ""
+    if all(at - i > 5 for i in where):
+        return f"title {title!r} stands in the page's header"
+    return ""
+
+
+def _prose_chars(art: Article | None) -> int:
+    return sum(len(squash(b.text)) for b in art.body if b.kind == "para") if art else 0
+
+
+def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
+                base: Path | None, images: dict[str, str] | None = None) -> Article:
+    """Decoded markup -> Article. `images` maps the page's image URLs to `data:` URLs
+    (an MHTML save carries its images inside the file, not in a folder)."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)  # lxml refuses str with an encoding decl
     try:
-        tree = lxml_html.document_fromstring(text)
+        tree = parse_html(text)
     except Exception as exc:  # lxml's parser errors are not a documented hierarchy
         raise InputError(f"not an HTML page: {exc}", path) from None
 
@@ -279,14 +369,13 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     title = xml_safe(title)  # character references (&#1;) can spell what bytes could not
     published = page_date(tree)
 
-    base = Path(path).parent if path not in ("-", "<stdin>") else None
-    page_lines = [xml_safe(line) for line in visible_lines(tree)]
-    visible = "\n".join(page_lines)
-    root = _extract(text, url)
-    log = [f"read: html, {decoded.encoding}" + (f" ({decoded.note})" if decoded.note else "")
-           + (f", declared {declared}" if declared and not decoded.note else "")]
-    lines = [xml_safe(line) for line in _content_lines(root)] if root is not None else []
-    lines = _as_in_page(lines, page_lines) if lines else []
+    page_lines = [x for x in (xml_safe(line) for line in visible_lines(tree)) if x.strip()]
+    if not page_lines:
+        raise InputError("no article text found: the page has no visible text", path)
+    root = _extract(tree, url)
+    extracted = [xml_safe(line) for line in _content_lines(root)] if root is not None else []
+    chosen = _in_page(extracted, page_lines)
+    log = [head]
     if title:
         log.append(f"title: {title_why}")
 
@@ -294,25 +383,46 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     profile = profiles.profile_for(page_text, url=url, extra=opts.rules)
     learnt = dict(opts.learnt)
     # The page's visible text through the same line classifier as text input: the metadata
-    # line (date, 来源, 作者) is often outside the container the library keeps, and it is the
-    # fallback when the library finds nothing.
+    # line (date, 来源, 作者) is often outside the container the library keeps, and it is
+    # the second opinion on where the article is.
     page = parse(page_lines, profile, Hints(title=title, site=site, url=url, learnt=learnt),
-                 path=path) if page_lines else None
+                 path=path)
+    # Reader comments are never the article, whatever container the library chose.
+    comments = {d.line - 1 for d in page.dropped if d.rule.startswith("comment thread")}
+    if comments & set(chosen):
+        log.append(f"extraction: {len(comments & set(chosen))} line(s) of trafilatura's "
+                   "container are a reader-comment thread: left out of it")
+    lines = [page_lines[i] for i in chosen if i not in comments]
     art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
                                       learnt=learnt), path=path) if lines else None
-    if art is not None and any(b.kind == "para" for b in art.body):
-        log.append(
-            f"extraction: trafilatura kept {len(lines)} paragraphs "
-            f"({sum(len(x) for x in lines)} characters) of about {len(visible)} characters of "
-            "visible page text; the rest (navigation, sidebars, comments, footer) is not "
-            "listed line by line"
-        )
-    elif page is not None:
-        log.append("extraction: trafilatura found no main content; docpipe's line classifier "
-                   "read the page's visible text instead (its dropped lines are listed)")
+    visible = sum(len(x) for x in page_lines)
+    kept = sum(len(x) for x in lines)
+    own, other = _prose_chars(page), _prose_chars(art)
+    if art is None or not any(b.kind == "para" for b in art.body):
+        found = "found no main content" if art is None else \
+            "kept a container with no article text in it (comments, links, lists)"
+        log.append(f"extraction: trafilatura {found}; docpipe's line classifier read the "
+                   "page's visible text instead (its dropped lines are listed)")
+        art, page = page, None
+    elif kept >= 0.9 * visible and len(page_lines) >= 6:
+        log.append("extraction: trafilatura kept the whole page as one block; docpipe's line "
+                   "classifier read the page's visible text instead (its dropped lines are "
+                   "listed)")
+        art, page = page, None
+    elif own >= 2 * other + 200 and page.title:
+        log.append(f"extraction: trafilatura's container holds {other} characters of article "
+                   f"text, the page's text around its headline {own}: the line classifier's "
+                   "reading is used (its dropped lines are listed)")
         art, page = page, None
     else:
-        raise InputError("no article text found: the page has no visible text", path)
+        log.append(
+            f"extraction: trafilatura kept {len(lines)} paragraphs ({kept} characters) of "
+            f"about {visible} characters of visible page text; the rest (navigation, "
+            "sidebars, comments, footer) is not listed line by line")
+        if own > 2 * other + 200:
+            art.warnings.append(
+                f"extractors disagree: the library's container holds {other} characters of "
+                f"article text, the page's text around its headline {own}; check the briefing")
     if title and not art.title:
         art.title = title
     if page is not None and page.title and (not title or title_why.startswith("<title>")) \
@@ -322,6 +432,11 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
         # the date line, when it agrees with the <title>, is the better one.
         art.title = page.title
         log.append("title: the headline line in the page's text (agrees with its <title>)")
+    elif page is not None and page.title and (moved := _headline_by_its_date(
+            page, art.title, page_lines)):
+        art.title = page.title
+        log.append(f"title: the headline line in the page's text, by the article's date line "
+                   f"(the markup's {moved})")
     if page is not None:
         filled = []
         for name in ("published", "source", "author", "editor", "views", "site"):
@@ -338,13 +453,13 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     art.url = art.url or url
     if profile.name != "generic":
         art.log.insert(1, f"site profile: {profile.name}")
-    images, skipped = _article_images(tree, art, base)
-    art.body = _place_images(art, images)
+    found, skipped = _article_images(tree, art, base, images)
+    art.body = _place_images(art, found)
     if opts.learnt:
         art.log.append(f"site template: {len(opts.learnt)} line(s) learnt from the other pages "
                        "of this site read together")
-    if images:
-        art.log.append(f"images: kept {len(images)} local image(s) from the page's folder")
+    if found:
+        art.log.append(f"images: kept {len(found)} local image(s) from the page")
     if skipped:
         art.log.append(f"images: left out {skipped} remote or missing image(s) (never fetched)")
     if all(b.kind in ("heading", "image") for b in art.body) and not art.editor_note \
@@ -353,7 +468,8 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     return art
 
 
-def _article_images(tree, art: Article, base: Path | None):
+def _article_images(tree, art: Article, base: Path | None,
+                    inline: dict[str, str] | None = None):
     """Images inside the article's container in the page, in document order, as
     (index of the body block they follow, src, caption); and how many were left out
     (remote or missing: never fetched)."""
@@ -377,7 +493,8 @@ def _article_images(tree, art: Article, base: Path | None):
     images: list[tuple[int, str, str]] = []
     skipped = 0
     for img in container.iter("img"):
-        src = _local_image(img.get("src", ""), base) if base else ""
+        raw = img.get("src", "")
+        src = (inline or {}).get(raw, "") or (_local_image(raw, base) if base else "")
         if not src:
             skipped += 1
             continue

@@ -21,10 +21,25 @@ STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_END = "。！？!?；;…"
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;…]")
 _ANY_PUNCT = re.compile(r"[，,。！？!?；;：:、…“”\"]")
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+# The date forms portals print: 2025年3月6日 / 2025-03-06 / 2019-9-5 / 2025.3.6, and the
+# Western ones of older and foreign-run sites: 7/5/2005 9:23:57 PM (month first, with a
+# 12-hour clock), 06/02/2022 (day first), Saturday, September 10th, 2005, 10 Sep 2005.
 _DATE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)"
+    r"\s*日?"
+    r"|(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y2>(?:19|20)\d{2})(?![\d/])"
+    r"(?P<clock>\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?P<ampm>[AaPp]\.?[Mm]\b\.?)?)?"
+    rf"|(?i:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?\b(?P<mon>{_MONTHS})[a-z]*\.?"
+    r"\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>(?:19|20)\d{2})(?!\d))"
+    rf"|(?i:(?<!\d)(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon4>{_MONTHS})[a-z]*\.?,?\s+"
+    r"(?P<y4>(?:19|20)\d{2})(?!\d))"
+    # The Republic of China calendar of Taiwan's courts and agencies: 民國107年3月13日.
+    r"|(?:中華民國|中华民国|民國|民国)\s*(?P<roc>\d{2,3})\s*年\s*(?P<rm>\d{1,2})\s*月\s*"
+    r"(?P<rd>\d{1,2})\s*日"
 )
 _DIGITS = re.compile(r"\d[\d,]*")
+_DASH_START = re.compile(r"^(——|—|--|－－)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -57,14 +72,32 @@ def squash(text: str) -> str:
     return re.sub(r"[\s\u00a0\u3000]+", "", text)
 
 
+def _ymd(m: re.Match[str]) -> tuple[int, int, int]:
+    """Year, month, day of a `_DATE` match. A numeric a/b/yyyy is month first with a
+    12-hour clock (7/5/2005 9:23:57 PM) or when the second number cannot be a month,
+    day first when the first cannot be, and otherwise day first when zero-padded
+    (06/02/2022, the European habit) and month first when not (7/5/2005)."""
+    if m["y"]:
+        return int(m["y"]), int(m["m"]), int(m["d"])
+    if m["roc"]:
+        return int(m["roc"]) + 1911, int(m["rm"]), int(m["rd"])
+    if m["y2"]:
+        a, b = int(m["a"]), int(m["b"])
+        month_first = bool(m["ampm"]) or b > 12 or (a <= 12 and not m["a"].startswith("0"))
+        if a > 12:
+            month_first = False
+        return (int(m["y2"]), a, b) if month_first else (int(m["y2"]), b, a)
+    mon, day, year = (m["mon"], m["d3"], m["y3"]) if m["mon"] else (m["mon4"], m["d4"], m["y4"])
+    return int(year), _MONTHS.split("|").index(mon.lower()[:3]) + 1, int(day)
+
+
 def parse_date(text: str) -> str | None:
-    m = _DATE.search(text)
-    if not m:
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-    except ValueError:
-        return None
+    for m in _DATE.finditer(text):
+        try:
+            return date(*_ymd(m)).isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _label_regex(labels: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
@@ -84,6 +117,8 @@ def _metadata(text: str, profile: Profile, rx: re.Pattern[str]) -> dict[str, str
         d.start() == 0 or _date_line(text))
     if not hits and not starts_with_date:
         return {"published": d[0]} if d and _date_line(text) else None
+    if not hits and _is_prose(text) and not _date_line(text):
+        return None  # a sentence that opens with its date (2020年11月18日上午，…) is text
     # One label in the middle of a line: only metadata if what precedes is a date.
     if hits and hits[0].start() > 0 and len(hits) < 2 and not starts_with_date \
             and not _DATE.search(text[: hits[0].start()]):
@@ -112,10 +147,12 @@ def _split_label(text: str, labels: tuple[str, ...]) -> str | None:
 
 
 def _rule_for(text: str, profile: Profile, in_body: bool) -> tuple[str, bool] | None:
+    # A short letter-spaced line (郑 重 声 明, 相 关 阅 读) is matched without its spaces too.
+    forms = (text, squash(text)) if len(text) <= 24 and " " in text.strip() else (text,)
     for rule in profile.drops:
         if rule.before and in_body:
             continue
-        if rule.hits(text):
+        if any(rule.hits(t) for t in forms):
             return rule.rule, rule.ends_body
     return None
 
@@ -128,8 +165,10 @@ def _breadcrumb_parts(text: str, profile: Profile) -> list[str]:
 
 
 def _is_title_like(text: str) -> bool:
+    """Could be a headline: never a sentence, a date, a web address, a clock time or bare
+    numbers, or a row of menu words (`[patterns] not_headline`)."""
     return 4 <= len(text) <= 100 and not text.endswith(("。", "；", ";", "，", ",", "：", ":")) \
-        and not _date_line(text)
+        and not _date_line(text) and not patterns().not_headline.search(text)
 
 
 def _block(text: str, profile: Profile) -> Block:
@@ -227,11 +266,42 @@ def _date_line(text: str) -> bool:
     return len(_CJK.findall(rest)) <= 30
 
 
+def _comment_zone(lines: list[_Line], rx: re.Pattern[str]) -> set[int]:
+    """Indices of the lines of reader-comment threads: where three or more comment
+    markers (posting times, reply/report/like buttons, floors, user names) stand within a
+    few lines of each other, the markers and the lines among them are comments."""
+    marker = patterns().comment_marker
+    marks = [i for i, ln in enumerate(lines)
+             if len(s := squash(ln.text)) <= 60 and marker.match(s) and not rx.search(ln.text)]
+    zone: set[int] = set()
+    run: list[int] = []
+    for i in [*marks, 10**9]:
+        if run and i - run[-1] > 4:
+            if len(run) >= 3:
+                zone.update(range(max(0, run[0] - 1), min(len(lines), run[-1] + 2)))
+            run = []
+        run.append(i)
+    return zone
+
+
+def _breadcrumb_rows(lines: list[_Line], profile: Profile) -> set[int]:
+    """A breadcrumb set one segment per line (`首页` / `>` / `地方` / `>` / `地方`): the
+    separator lines and the segments on either side of them."""
+    seps = {s.strip() for s in profile.breadcrumb_separators if s.strip()} | {">>", "»»"}
+    out: set[int] = set()
+    for i, ln in enumerate(lines):
+        if ln.text in seps:
+            out.update(j for j in (i - 1, i, i + 1)
+                       if 0 <= j < len(lines) and len(squash(lines[j].text)) <= 16)
+    return out
+
+
 def _find_title(
     lines: list[_Line], profile: Profile, hints: Hints, rx, hits, core: tuple[int, int],
     weights: list[int],
-) -> tuple[int, str]:
-    """Index of the title line in `lines` (-1 if none) and the evidence that chose it."""
+) -> tuple[int, str, int]:
+    """Index of the title line in `lines` (-1 if none), the evidence that chose it, and
+    the date/metadata line it stands by (-1 if none): that line dates the article."""
     core_start, core_end = core
     limit = len(lines) if core_start < 0 else core_start + 3
     if hints.title:
@@ -240,9 +310,9 @@ def _find_title(
             s = squash(ln.text)
             if s == want or (len(s) >= 6 and (s in want or want in s)
                              and 0.7 * len(want) <= len(s) <= 1.5 * len(want)):
-                return i, "title given by the page's metadata"
+                return i, "title given by the page's metadata", -1
         if not hints.title_in_lines:
-            return -1, ""
+            return -1, "", -1
     for i, ln in enumerate(lines[:limit]):
         rule = hits[i]
         if rule and rule[0] == "breadcrumb":
@@ -252,7 +322,7 @@ def _find_title(
                 for j in range(i + 1, min(i + 30, len(lines))):
                     s = squash(lines[j].text)
                     if s == last or (s.startswith(last) and len(last) >= 8):
-                        return j, f"matches the breadcrumb on line {ln.no}"
+                        return j, f"matches the breadcrumb on line {ln.no}", -1
     # The date/metadata line that the most article text follows closely, and the headline
     # above it (a sidebar of summaries above the headline must not win).
     upto = max(limit, core_end + 1) if core_start >= 0 else len(lines)
@@ -292,21 +362,39 @@ def _find_title(
                 if near <= 12 and len(squash(lines[c].text)) >= 2 * near:
                     pick = c
                     break
-            return pick, f"the headline above the date/metadata line {lines[m].no}"
+            return pick, f"the headline above the date/metadata line {lines[m].no}", m
+        # Date first, then the headline, then the text (blogs, newspaper pages).
+        j, last = m + 1, m
+        while j < len(lines) and j - m <= 3 and (j in meta_at or hits[j]):
+            last = j if j in meta_at else last
+            j += 1
+        if j + 1 < len(lines) and j - m <= 3 and _is_title_like(lines[j].text) \
+                and len(squash(lines[j].text)) >= 6 and "。" not in lines[j].text \
+                and weights[j + 1] > 0 and m == order[0]:
+            return j, f"the headline under the date/metadata line {lines[last].no}", last
     if core_start > 0:
         for j in range(core_start - 1, max(-1, core_start - 6), -1):
             text = lines[j].text
             if _is_title_like(text) and len(squash(text)) >= 8 and not hits[j] \
                     and "。" not in text:
-                return j, "the headline-like line just above the article text"
-    return -1, ""
+                up = j - 1
+                if up >= 1 and _is_title_like(lines[up].text) and len(squash(lines[up].text)) >= 8 \
+                        and not hits[up] and "。" not in lines[up].text \
+                        and _date_line(lines[up - 1].text):
+                    # date / headline / subheadline / text (a newspaper page): the first.
+                    return up, "the headline under the date line, above its subheadline", up - 1
+                return j, "the headline-like line just above the article text", -1
+    return -1, "", -1
 
 
 def _text_after(weights: list[int], idx: int) -> int:
-    """Characters of sentence text in the next 5 lines, when at least 3 of them are sentence
+    """Characters of sentence text in the next 5 lines, when at least 2 of them are sentence
     text (0 otherwise): evidence that the article is not over."""
     prose = [w for w in weights[idx + 1: idx + 6] if w > 0]
-    return sum(prose) if len(prose) >= 3 else 0
+    return sum(prose) if len(prose) >= 2 else 0
+
+
+_GOES_ON = 80  # characters of sentence text after a footer-like line: the article goes on
 
 
 def _learnt_rule(text: str, learnt: dict[str, str]) -> tuple[str, bool] | None:
@@ -330,28 +418,67 @@ def parse(
     def drop(ln: _Line, rule: str) -> None:
         dropped.append(Dropped(ln.no, ln.text, rule))
 
-    hits = [_rule_for(ln.text, profile, in_body=False) or _learnt_rule(ln.text, hints.learnt)
-            for ln in lines]
+    # Layout evidence beyond the rules: comment threads, breadcrumbs set one segment a
+    # line. Lines learnt as the site's template are NOT evidence here: learning never
+    # moves the article or its headline (a page reads the same alone or with its site).
+    extra: dict[int, tuple[str, bool]] = {}
+    for i in _breadcrumb_rows(lines, profile):
+        extra[i] = ("breadcrumb (one segment per line)", False)
+    comments = _comment_zone(lines, rx)
+    for i in comments:
+        extra[i] = ("comment thread (posting times, reply/like buttons or user names "
+                    "around it)", False)
+    hits = [_rule_for(ln.text, profile, in_body=False) or extra.get(i)
+            for i, ln in enumerate(lines)]
     weights = _weights(lines, hits)
-    # An end-of-article phrase (不代表本网立场, 仅供参考) inside a long sentence with more
-    # article text right after it is part of the article, not its end.
+    # A long sentence that only looks like a footer (声明：…, 版权所有的问题…, 仅供参考
+    # inside a sentence), with more article text right after it, is part of the article.
+    p = patterns()
     rescued = {
         i for i, h in enumerate(hits)
-        if h and h[1] and len(lines[i].text) >= 60 and _is_prose(lines[i].text)
-        and not patterns().labelled_notice.match(lines[i].text) and i + 1 < len(lines)
-        and weights[i + 1] > 0 and _text_after(weights, i) >= 200
+        if h and h[1] and len(lines[i].text) >= 40 and _is_prose(lines[i].text)
+        and i + 1 < len(lines) and _text_after(weights, i) >= _GOES_ON
+        and not (p.labelled_notice.match(lines[i].text)
+                 and p.boilerplate_sentence.search(lines[i].text))
     }
     for i in rescued:
         art.log.append(f"line {lines[i].no}: kept although rule {hits[i][0]!r} matched: "
-                       "the article text goes on after it")
+                       "a long sentence, and the article text goes on after it")
         hits[i] = None
     if rescued:
         weights = _weights(lines, hits)
     cs, ce = _core(weights)
-    t_idx, why = _find_title(lines, profile, hints, rx, hits, (cs, ce), weights)
+    t_idx, why, date_at = _find_title(lines, profile, hints, rx, hits, (cs, ce), weights)
+    title_lines = {t_idx} if t_idx >= 0 else set()
     if t_idx >= 0:
         art.title = lines[t_idx].text
         art.log.append(f"title: line {lines[t_idx].no}, {why}")
+        if m := p.title_label.match(art.title):
+            art.title = art.title[m.end():]
+            art.log.append(f"title: label {m[0].strip()!r} left out")
+        # A headline set on two lines, 主题 / ——副题, or broken after a connective
+        # (…购买外汇及 / 调整…的决议): joined, whichever of them was found.
+        prv, nxt = t_idx - 1, t_idx + 1
+        while prv >= 0 and len(title_lines) < 3 and not hits[prv] \
+                and _is_title_like(lines[prv].text) \
+                and not _DASH_START.match(lines[prv].text) and (
+                    _DASH_START.match(art.title)
+                    or lines[prv].text[-1] in "及和与的对在为暨、关于"
+                    and len(lines[prv].text) >= 8
+                    # 全国人民代表大会常务委员会 / 关于…的决议: the issuing body opens it
+                    or art.title.startswith(("关于", "關於"))
+                    and p.sign_org.search(squash(lines[prv].text))):
+            art.title = lines[prv].text + art.title
+            art.log.append(f"title: line {lines[prv].no} joined, the headline goes on below it")
+            title_lines.add(prv)
+            prv -= 1
+        if len(title_lines) == 1 and nxt < len(lines) and _DASH_START.match(lines[nxt].text) \
+                and len(lines[nxt].text) <= 60 and "。" not in lines[nxt].text \
+                and not hits[nxt]:
+            art.title += lines[nxt].text
+            art.log.append(f"title: line {lines[nxt].no} joined, it continues the headline")
+            title_lines.add(nxt)
+            t_idx = nxt
     elif hints.title:
         art.title = hints.title
         art.log.append("title: from the page's metadata")
@@ -400,13 +527,37 @@ def parse(
     elif gap_from < cs:
         art.log.append(f"article text: lines {lines[gap_from].no}-{lines[cs - 1].no} open it "
                        "(after the last share/metadata line, with sentence text among them)")
+    # A footer-like line inside the text block with more article text after it (责任编辑
+    # in the middle, a disclaimer between two parts) is dropped alone: it ends nothing.
+    suspended = {i for i in range(max(cs, 0), ce) if hits[i] and hits[i][1]
+                 and _text_after(weights, i) >= _GOES_ON
+                 # a notice's own heading (免责声明, 郑 重 声 明): what follows is the notice
+                 and not (hits[i][0] == "disclaimer" and len(squash(lines[i].text)) <= 20)}
+    for i in sorted(suspended):
+        art.log.append(f"line {lines[i].no}: rule {hits[i][0]!r} does not end the article: "
+                       "its text goes on after it")
+
+    owner = (profile.site_name or hints.site or _site_from_copyright(lines)) if hints.learnt \
+        else ""
+
+    def learnt_drop(idx: int) -> tuple[str, bool] | None:
+        """Learning drops recurring lines around the article. Inside it, learning alone
+        drops nothing: only a recurring line that names the site itself (its slogan)."""
+        text = lines[idx].text
+        if idx in title_lines or _is_prose(text):
+            return None
+        if cs <= idx <= ce and not (len(owner) >= 2 and owner in text):
+            return None
+        return _learnt_rule(text, hints.learnt)
+
     site_name = profile.site_name or hints.site
     crumb_site = ""  # the breadcrumb's root: a weaker clue than the copyright line
     strict = hints.title_in_lines  # text input: judge lines outside the text block
 
     # Header zone: everything above the title.
-    for ln in lines[: max(t_idx, 0)]:
-        rule = _rule_for(ln.text, profile, in_body=False)
+    t_first = min(title_lines) if title_lines else t_idx
+    for i, ln in enumerate(lines[: max(t_first, 0)]):
+        rule = _rule_for(ln.text, profile, in_body=False) or extra.get(i)
         if rule and rule[0] == "breadcrumb" and not crumb_site:
             parts = _breadcrumb_parts(ln.text, profile)
             root = parts[0] if parts else ""
@@ -421,7 +572,7 @@ def parse(
             header_meta = {**m, **header_meta}
             drop(ln, "metadata")
             continue
-        rule = rule or _learnt_rule(ln.text, hints.learnt)
+        rule = rule or learnt_drop(i)
         drop(ln, rule[0] if rule else "site-header (above the title)")
 
     # After the title: metadata, lead and editor's note, then the body, then the footer.
@@ -432,7 +583,7 @@ def parse(
         ln = lines[idx]
         text = ln.text
         if footer_from:
-            rule = _rule_for(text, profile, in_body=True) or _learnt_rule(text, hints.learnt)
+            rule = _rule_for(text, profile, in_body=True) or extra.get(idx) or learnt_drop(idx)
             drop(ln, rule[0] if rule else f"footer (after the {footer_from[1]} on line {footer_from[0]})")
             continue
         if pending:
@@ -442,7 +593,7 @@ def parse(
                 art.editor_note = text
             pending = ""
             continue
-        rule = _rule_for(text, profile, in_body=bool(body)) or _learnt_rule(text, hints.learnt)
+        rule = _rule_for(text, profile, in_body=bool(body)) or extra.get(idx) or learnt_drop(idx)
         if rule and not rule[1] and idx < cs and _date_line(text) and (
             m := _metadata(text, profile, rx)
         ):  # `2019年09月11日 新浪科技 收藏本文`: the date line, with a button in it
@@ -455,7 +606,7 @@ def parse(
             drop(ln, rule[0])
             if rule[0] == "editor-credit" and (m := _metadata(text, profile, rx)):
                 meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
-            if rule[1] and (body or idx >= cs):
+            if rule[1] and (body or idx >= cs) and idx not in suspended:
                 footer_from = (ln.no, rule[0])
             continue
         if (lead := _split_label(text, profile.lead_labels)) is not None and not art.lead:
@@ -469,7 +620,8 @@ def parse(
         if (len(body) < 3 or idx > ce or (idx >= ce - 1 and not _is_prose(text))) and (
             idx not in sign_off
         ) and (m := _metadata(text, profile, rx)):
-            if body and "editor" in m and not _is_prose(text):
+            if body and "editor" in m and not _is_prose(text) \
+                    and not (idx < ce and _text_after(weights, idx) >= _GOES_ON):
                 footer_from = (ln.no, "editor's credit")
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
@@ -494,6 +646,26 @@ def parse(
     art.body = [b for _, b in body]
     art.dropped = sorted(dropped, key=lambda d: d.line)
     meta = {**header_meta, **meta}
+    if date_at >= 0 and (anchor := parse_date(lines[date_at].text)) \
+            and anchor != parse_date(meta.get("published", "")):
+        meta["published"] = anchor
+        art.log.append(f"published: line {lines[date_at].no}, the date line by the headline")
+    if not parse_date(meta.get("published", "")):
+        # No date line leads into the article: a post's line (…于2005年8月12日发表, 发表于 …)
+        # inside or just under it may date it.
+        for i in range(t_idx + 1, min(len(lines), max(ce, t_idx) + 8)):
+            text = lines[i].text
+            if i not in comments and p.follow_date.search(text) and (
+                    _date_line(text) or len(text) <= 80 and parse_date(text)):
+                meta["published"] = text
+                art.log.append(f"published: line {lines[i].no}, the line that says when the "
+                               "article was posted")
+                break
+    kept_comments = sum(1 for ln, b in body if len(squash(ln.text)) <= 60
+                        and p.comment_marker.match(squash(ln.text)))
+    if kept_comments >= 2:
+        art.warnings.append(f"comment-like lines kept: {kept_comments} line(s) of the "
+                            "article look like reader comments (times, reply buttons)")
     _apply_metadata(art, meta, profile, hints, site_name, lines, crumb_site)
     return art
 

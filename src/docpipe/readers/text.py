@@ -10,11 +10,14 @@ from ..errors import InputError
 from ..model import Article
 from . import ReadOptions
 from .portal import Hints, parse
+from .sniff import refuse_non_page
 
 
 def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     decoded = decode(data, path=path, encoding=opts.encoding, max_bytes=opts.max_bytes)
     text = decoded.text
+    if opts.kind != "txt":
+        refuse_non_page(text, path)
     profile = profiles.profile_for(text, extra=opts.rules)
     hints = Hints(learnt=dict(opts.learnt)) if opts.learnt else None
     art = parse(text.split("\n"), profile, hints, path=path)

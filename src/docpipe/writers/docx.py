@@ -363,13 +363,24 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
 def _add_image(doc, art: Article, block, add) -> None:
     from docx.shared import Mm
 
-    # Only a file inside the page's own folder (the reader checks; so does the writer).
-    base = Path(art.base_dir).resolve() if art.base_dir else None
-    path = (base / block.src).resolve() if base and block.src else None
-    if path and path.is_relative_to(base) and path.is_file():
+    # Only a file inside the page's own folder (the reader checks; so does the writer),
+    # or the image a web archive carried inside itself (a `data:` URL).
+    source = None
+    if block.src.startswith("data:") and ";base64," in block.src:
+        import base64
+        import io
+
+        with contextlib.suppress(ValueError):
+            source = io.BytesIO(base64.b64decode(block.src.split(",", 1)[1]))
+    else:
+        base = Path(art.base_dir).resolve() if art.base_dir else None
+        path = (base / block.src).resolve() if base and block.src else None
+        if path and path.is_relative_to(base) and path.is_file():
+            source = str(path)
+    if source is not None:
         # An image python-docx cannot read is left out; its caption stays.
         with contextlib.suppress(Exception):
-            doc.add_picture(str(path), width=Mm(120))
+            doc.add_picture(source, width=Mm(120))
     if block.caption:
         add(block.caption, style="Colophon")
 

@@ -1,0 +1,66 @@
+"""Reader for pages saved as one file ("Webpage, Single File": `.mhtml` / `.mht`).
+
+The file is a MIME multipart/related message: the standard library's email parser
+takes it apart. The HTML part (its own charset and transfer encoding) goes through the
+HTML reader; the image parts become the page's local images, as `data:` URLs keyed by
+the addresses the HTML uses for them (Content-Location, or `cid:` + Content-ID), so
+nothing is fetched and nothing is written beside the input.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+from pathlib import Path
+
+from ..decode import codec_name, decode
+from ..errors import InputError
+from ..model import Article
+from . import ReadOptions
+
+_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"}
+
+
+def _parts(data: bytes, path: str):
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    if not msg.is_multipart():
+        raise InputError("not a web archive: no MIME parts (save the page again, or use "
+                         "--from html / --from txt)", path)
+    return [p for p in msg.walk() if not p.is_multipart()]
+
+
+def read(data: bytes, path: str, opts: ReadOptions) -> Article:
+    if opts.max_bytes and len(data) > opts.max_bytes:
+        from ..decode import too_big
+
+        raise too_big(len(data), opts.max_bytes, path)
+    parts = _parts(data, path)
+    html = next((p for p in parts if p.get_content_type() in ("text/html",
+                                                               "application/xhtml+xml")), None)
+    if html is None:
+        raise InputError("web archive without an HTML part", path)
+    raw = html.get_payload(decode=True) or b""
+    charset = html.get_content_charset()
+    # The part's declared charset first, then the same detection as any HTML page.
+    encoding = opts.encoding or (charset if charset and codec_name(charset) else None)
+    decoded = decode(raw, path=path, encoding=encoding, max_bytes=0)
+    images: dict[str, str] = {}
+    for p in parts:
+        ctype = p.get_content_type()
+        if ctype not in _IMAGE_TYPES:
+            continue
+        payload = p.get_payload(decode=True) or b""
+        if not payload:
+            continue
+        url = "data:" + ctype + ";base64," + base64.b64encode(payload).decode("ascii")
+        if loc := (p.get("Content-Location") or "").strip():
+            images[loc] = url
+        if cid := (p.get("Content-ID") or "").strip().strip("<>"):
+            images["cid:" + cid] = url
+    from .html import read_markup
+
+    head = f"read: mhtml (web archive), HTML part {decoded.encoding}" + \
+        (f", {len(images)} image part(s)" if images else "")
+    base = Path(path).parent if path not in ("-", "<stdin>") else None
+    return read_markup(decoded.text, path, opts, head=head, base=base, images=images)
