@@ -344,3 +344,25 @@ def test_pack_leaves_out_a_page_too_long_for_its_pdf(tmp_path, runner):
     text = subprocess.run(["pdftotext", str(out / "pack.pdf"), "-"], capture_output=True,
                           text=True).stdout
     assert "很短" in text and "很长" not in text
+
+
+def test_data_url_images_of_a_web_archive_are_checked_too():
+    import base64
+
+    from PIL import Image
+
+    from docpipe.images import screen
+    from docpipe.model import Article, Block
+
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 10)).save(buf, "PNG")
+    ok = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    big = "data:image/png;base64," + base64.b64encode(png(13_300, 13_300)).decode()
+    svg = "data:image/svg+xml;base64," + base64.b64encode(nested_use_svg(9, 10).encode()).decode()
+    art = Article(title="档案", input_path="a.mhtml", base_dir=".",
+                  body=[Block(text=PARA), *(Block(text="图", kind="image", src=s, caption="图")
+                                            for s in (ok, big, svg))])
+    out = screen(art)
+    assert [b.src for b in out.body if b.kind == "image"] == [ok, "", ""]
+    assert len(out.warnings) == 2
+    assert "13300 × 13300 pixels" in out.warnings[0] and "<use>" in out.warnings[1]

@@ -14,6 +14,7 @@ Each image left out is named, with why, in one warning line of its page.
 from __future__ import annotations
 
 import dataclasses
+import io
 import struct
 import warnings
 import zlib
@@ -51,7 +52,11 @@ def screen(art: Article, folder_images: bool = False) -> Article:
     body = []
     warned = list(art.warnings)
     for b in art.body:
-        if b.kind == "image" and b.src:
+        if b.kind == "image" and b.src.startswith("data:"):  # carried by a web archive
+            if problem := data_url_problem(b.src):
+                warned.append(f"image {describe(b.src[:40])}… left out: {problem}")
+                b = dataclasses.replace(b, src="")
+        elif b.kind == "image" and b.src:
             try:
                 real = (parent / b.src).resolve()
             except (OSError, RuntimeError):
@@ -93,12 +98,52 @@ def image_problem(path: Path) -> str:
         return ""  # not an image docpipe knows: the renderer decides (and logs) itself
     if size == (-1, -1):
         return "over Pillow's decompression-bomb limit"
-    w, h = size
+    if problem := _pixels_problem(*size):
+        return problem
+    if path.stat().st_size > IMAGE_MAX_BYTES:
+        return f"file over {IMAGE_MAX_BYTES // 1_000_000} MB"
+    return ""
+
+
+def data_url_problem(url: str) -> str:
+    """`image_problem` for a base64 `data:` URL (an image a web archive carried)."""
+    import base64
+    import binascii
+
+    meta, _, payload = url.partition(",")
+    if not meta.endswith(";base64"):
+        return "not a base64 image"
+    if len(payload) > IMAGE_MAX_BYTES * 4 // 3 + 4:
+        return f"file over {IMAGE_MAX_BYTES // 1_000_000} MB"
+    try:
+        data = base64.b64decode(payload)
+    except (binascii.Error, ValueError):
+        return "not a base64 image"
+    if "svg" in meta.lower() or _is_svg(Path("x"), data[:4096]):
+        return svg_problem(data) if len(data) <= SVG_MAX_BYTES else \
+            f"SVG over {SVG_MAX_BYTES // 1_000_000} MB"
+    size = raster_size(data)  # all of it: a JPEG's size may follow long metadata
+    if size is None:
+        from PIL import Image
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                with Image.open(io.BytesIO(data)) as im:
+                    size = im.size
+            except Image.DecompressionBombError:
+                return "over Pillow's decompression-bomb limit"
+            except Exception:  # noqa: BLE001 -- not an image Pillow knows: renderer decides
+                return ""
+    if size is None:
+        return ""
+    return _pixels_problem(*size)
+
+
+def _pixels_problem(w: int, h: int) -> str:
     if w * h > MAX_PIXELS:
         return (f"{w} × {h} pixels ({w * h / 1e6:.1f} Mpx), over the limit of "
                 f"{MAX_PIXELS // 1_000_000} Mpx")
-    if path.stat().st_size > IMAGE_MAX_BYTES:
-        return f"file over {IMAGE_MAX_BYTES // 1_000_000} MB"
     return ""
 
 
