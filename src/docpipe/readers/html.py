@@ -346,6 +346,29 @@ def _headline_by_its_date(page: Article, title: str, page_lines: list[str]) -> s
     return ""
 
 
+def _widen(chosen: list[int], page_lines: list[str], page: Article, comments: set[int],
+           log: list[str]) -> list[int]:
+    """The library's container, grown by the article lines the line classifier reads right
+    before or after it (a first paragraph outside any <p>, a short last line): where the
+    two extractors agree on the article, none of its lines is left behind."""
+    if not chosen:
+        return chosen
+    body = {squash(b.text) for b in page.body if b.kind != "image"}
+    added: list[int] = []
+    i = chosen[0] - 1
+    while i >= 0 and i not in comments and squash(page_lines[i]) in body:
+        added.append(i)
+        i -= 1
+    i = chosen[-1] + 1
+    while i < len(page_lines) and i not in comments and squash(page_lines[i]) in body:
+        added.append(i)
+        i += 1
+    if added:
+        log.append(f"extraction: {len(added)} line(s) next to trafilatura's container kept, "
+                   "the line classifier reads them as article text too")
+    return sorted({*chosen, *added})
+
+
 def _prose_chars(art: Article | None) -> int:
     return sum(len(squash(b.text)) for b in art.body if b.kind == "para") if art else 0
 
@@ -385,13 +408,17 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
     # The page's visible text through the same line classifier as text input: the metadata
     # line (date, 来源, 作者) is often outside the container the library keeps, and it is
     # the second opinion on where the article is.
-    page = parse(page_lines, profile, Hints(title=title, site=site, url=url, learnt=learnt),
-                 path=path)
+    # Only a headline the markup confirms twice (an <h1> that its <title> repeats) steers
+    # this reading; a weaker one would make the second opinion a copy of the first.
+    strong = "matches its <title>" in title_why
+    page = parse(page_lines, profile, Hints(title=title if strong else "", site=site, url=url,
+                                           learnt=learnt), path=path)
     # Reader comments are never the article, whatever container the library chose.
     comments = {d.line - 1 for d in page.dropped if d.rule.startswith("comment thread")}
     if comments & set(chosen):
         log.append(f"extraction: {len(comments & set(chosen))} line(s) of trafilatura's "
                    "container are a reader-comment thread: left out of it")
+    chosen = _widen(chosen, page_lines, page, comments, log)
     lines = [page_lines[i] for i in chosen if i not in comments]
     art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
                                       learnt=learnt), path=path) if lines else None

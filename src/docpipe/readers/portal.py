@@ -272,7 +272,7 @@ def _comment_zone(lines: list[_Line], rx: re.Pattern[str]) -> set[int]:
     few lines of each other, the markers and the lines among them are comments."""
     marker = patterns().comment_marker
     marks = [i for i, ln in enumerate(lines)
-             if len(s := squash(ln.text)) <= 60 and marker.match(s) and not rx.search(ln.text)]
+             if len(s := squash(ln.text)) <= 80 and marker.match(s) and not rx.search(ln.text)]
     zone: set[int] = set()
     run: list[int] = []
     for i in [*marks, 10**9]:
@@ -377,6 +377,12 @@ def _find_title(
             text = lines[j].text
             if _is_title_like(text) and len(squash(text)) >= 8 and not hits[j] \
                     and "。" not in text:
+                if _DASH_START.match(text):  # a subtitle: its headline stands above it
+                    for k in range(j - 1, max(-1, j - 3), -1):
+                        if _is_title_like(lines[k].text) and not hits[k] \
+                                and not _DASH_START.match(lines[k].text) \
+                                and len(squash(lines[k].text)) >= 4:
+                            return k, "the headline above the article's subtitle", -1
                 up = j - 1
                 if up >= 1 and _is_title_like(lines[up].text) and len(squash(lines[up].text)) >= 8 \
                         and not hits[up] and "。" not in lines[up].text \
@@ -556,6 +562,8 @@ def parse(
 
     # Header zone: everything above the title.
     t_first = min(title_lines) if title_lines else t_idx
+    near_date = ""
+    late_date = False  # the first date after the headline comes from the body's end
     for i, ln in enumerate(lines[: max(t_first, 0)]):
         rule = _rule_for(ln.text, profile, in_body=False) or extra.get(i)
         if rule and rule[0] == "breadcrumb" and not crumb_site:
@@ -570,6 +578,8 @@ def parse(
         m = _metadata(ln.text, profile, rx)
         if m and not rule:
             header_meta = {**m, **header_meta}
+            if "published" in m and t_first - i <= 2:
+                near_date = m["published"]  # the date line right above the headline
             drop(ln, "metadata")
             continue
         rule = rule or learnt_drop(i)
@@ -623,6 +633,7 @@ def parse(
             if body and "editor" in m and not _is_prose(text) \
                     and not (idx < ce and _text_after(weights, idx) >= _GOES_ON):
                 footer_from = (ln.no, "editor's credit")
+            late_date = late_date or bool(body and "published" in m and "published" not in meta)
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
             continue
@@ -646,6 +657,9 @@ def parse(
     art.body = [b for _, b in body]
     art.dropped = sorted(dropped, key=lambda d: d.line)
     meta = {**header_meta, **meta}
+    if near_date and (late_date or "published" not in meta):
+        meta["published"] = near_date
+        art.log.append("published: the date line right above the headline")
     if date_at >= 0 and (anchor := parse_date(lines[date_at].text)) \
             and anchor != parse_date(meta.get("published", "")):
         meta["published"] = anchor
