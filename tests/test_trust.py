@@ -226,7 +226,9 @@ def test_short_page_with_image_keeps_paragraphs_and_image(tmp_path):
     art = read_bytes_as(html_page(body), "short.html", tmp_path)
     assert art.title == TITLE
     assert art.body_text[0] == PARAS[0] and art.body_text[-1] == PARAS[2]
-    assert [b.src for b in art.body if b.kind == "image"] == ["short_files/p.png"]
+    # src is relative to the page's image folder, Article.base_dir (images.py)
+    assert [Path(art.base_dir, b.src).as_posix() for b in art.body if b.kind == "image"] \
+        == [(tmp_path / "short_files" / "p.png").as_posix()]
     assert "政务公开" not in art.kept_text() and "ICP" not in art.kept_text()
 
 

@@ -31,6 +31,7 @@ from .pipeline import (
     Result,
     Settings,
     check_collisions,
+    check_overwrites,
     convert_one,
     expand_inputs,
     load,
@@ -97,6 +98,8 @@ def settings(
     credit: str | bool | None = None,
     no_credit: bool = False,
     pdf_variant: str | None = None,
+    max_pages: int = 500,
+    folder_images: bool = False,
 ) -> Settings:
     """Every option of a run checked and gathered into one `Settings` record.
 
@@ -115,6 +118,8 @@ def settings(
                          "from 1 to 10")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
         raise UsageError(f"max_bytes: {max_bytes!r} is not a whole number >= 0")
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 0:
+        raise UsageError(f"max_pages: {max_pages!r} is not a whole number >= 0")
     if encoding and not codec_name(encoding):
         raise UsageError(f"unknown encoding {encoding!r}")
     if isinstance(rules, str | os.PathLike):
@@ -128,7 +133,8 @@ def settings(
     punct = _choice("punct", punct, MODES)
     render = RenderOptions(template_dir=str(template_dir) if template_dir else None,
                            organisation=organisation or "", logo=str(logo) if logo else None,
-                           credit=_credit(credit, no_credit), pdf_variant=pdf_variant)
+                           credit=_credit(credit, no_credit), pdf_variant=pdf_variant,
+                           max_pages=max_pages)
     check_render_options(render)
     result = Settings(
         formats=fmts,
@@ -138,7 +144,8 @@ def settings(
         strict=bool(strict),
         punct=punct,
         read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ()), kind=kind),
+                         rules=tuple(str(r) for r in rules or ()), kind=kind,
+                         folder_images=bool(folder_images)),
         render=render,
     )
     from .profiles import site_profiles
@@ -189,6 +196,7 @@ def extract(
     max_bytes: int = DEFAULT_MAX_BYTES,
     strict: bool = False,
     punct: str = "auto",
+    folder_images: bool = False,
     stages: list[tuple[str, float]] | None = None,
 ) -> Article:
     """The cleaned article of one page.
@@ -200,7 +208,8 @@ def extract(
     `warnings` say what to check; with `strict=True` a warning raises `StrictError`.
     Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""
     opts = settings(to=to, summary_sentences=summary_sentences, rules=rules, kind=kind,
-                    encoding=encoding, max_bytes=max_bytes, strict=strict, punct=punct)
+                    encoding=encoding, max_bytes=max_bytes, strict=strict, punct=punct,
+                    folder_images=folder_images)
     name, data = _source(source)
     if data is None:
         with contextlib.suppress(OSError):  # a name too long is reported when read
@@ -300,7 +309,10 @@ def iter_convert(
         from .outputs import ensure_dir
 
         ensure_dir(run.out_dir)
+    file_targets = {fmts[0]: target} if mode == "file" and fmts else None
     clashes = check_collisions(paths) if name is None else {}
+    if mode != "stdout":
+        clashes = {**check_overwrites(paths, run, stem=name, targets=file_targets), **clashes}
     read_opts = read_options_for(paths, run)
     for problem in bad:  # an empty folder or a pattern that matches nothing
         yield Result(problem.path or "", error=str(problem))
@@ -312,9 +324,8 @@ def iter_convert(
             if mode == "stdout":
                 result = _to_stdout(path, run, read_opts[path], stdout or sys.stdout.buffer)
             else:
-                targets = {fmts[0]: target} if mode == "file" and fmts else None
                 result = convert_one(path, run, stem=name, read_opts=read_opts[path],
-                                     targets=targets)
+                                     targets=file_targets)
         except Exception as exc:  # a bug must not take the other pages down
             if debug:
                 traceback.print_exc()

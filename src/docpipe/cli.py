@@ -115,7 +115,9 @@ class Variant(StrEnum):
 
 
 def err(message: str) -> None:
-    typer.echo(f"docpipe: error: {message}", err=True)
+    from .errors import describe
+
+    typer.echo(f"docpipe: error: {describe(message)}", err=True)
 
 
 def user_errors(func):
@@ -179,7 +181,7 @@ EncodingOpt = Annotated[str | None, typer.Option(
 RulesOpt = Annotated[list[Path] | None, typer.Option(
     "--rules", metavar="DIR", help="Folder of extra site profiles (*.toml). Repeatable.")]
 MaxBytesOpt = Annotated[int, typer.Option(
-    "--max-bytes", metavar="BYTES",
+    "--max-bytes", min=0, metavar="BYTES",
     help="Refuse inputs larger than this many bytes (0: no limit).")]
 SummaryOpt = Annotated[int, typer.Option(
     "--summary-sentences", min=1, max=10, metavar="N", help="Sentences in the summary (1-10).")]
@@ -210,6 +212,14 @@ ConfigOpt = Annotated[str | None, typer.Option(
     callback=_load_config, show_envvar=False,
     help="Settings file (default: ./docpipe.toml, or [tool.docpipe] in ./pyproject.toml; "
     "also DOCPIPE_CONFIG). Command-line options beat it.")]
+
+
+FolderImagesOpt = Annotated[bool, typer.Option(
+    "--folder-images", help="Embed local images from anywhere under the page's folder, not "
+    "only its NAME_files/ (pages saved by wget or other tools).")]
+MaxPagesOpt = Annotated[int, typer.Option(
+    "--max-pages", min=0, metavar="N",
+    help="Refuse a page whose PDF would be longer (0: no limit).")]
 
 
 class Punct(StrEnum):
@@ -251,8 +261,10 @@ def _explain(art) -> None:
 
 def warn(path: str, warnings: list[str]) -> None:
     """Each warning as one stderr line naming the file: what to check before forwarding."""
+    from .errors import describe
+
     for w in warnings:
-        typer.echo(f"docpipe: warning: {path}: {w}", err=True)
+        typer.echo(f"docpipe: warning: {describe(path)}: {describe(w)}", err=True)
 
 
 def _stages(name: str, stages: list[tuple[str, float]]) -> None:
@@ -307,6 +319,8 @@ def convert(
     credit: CreditOpt = None,
     no_credit: NoCreditOpt = False,
     pdf_variant: PdfVariantOpt = None,
+    max_pages: MaxPagesOpt = 500,
+    folder_images: FolderImagesOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
@@ -323,7 +337,8 @@ def convert(
                                template_dir=template_dir, encoding=encoding, rules=rules,
                                max_bytes=max_bytes, kind=from_, strict=strict,
                                punct=punct.value, organisation=organisation, logo=logo,
-                               credit=credit, no_credit=no_credit, pdf_variant=pdf_variant):
+                               credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
+                               max_pages=max_pages, folder_images=folder_images):
         if result.article and explain:
             _explain(result.article)
         if result.article and not strict:
@@ -363,6 +378,7 @@ def extract(
     from_: FromOpt = None,
     strict: StrictOpt = False,
     punct: PunctOpt = Punct.auto,
+    folder_images: FolderImagesOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
@@ -374,7 +390,7 @@ def extract(
         art = extract_article(Path(input) if input != "-" else "-", to=to,
                               summary_sentences=summary_sentences, encoding=encoding,
                               rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
-                              punct=punct.value, stages=stages)
+                              punct=punct.value, folder_images=folder_images, stages=stages)
     except DocpipeError as exc:
         if explain and getattr(exc, "article", None) is not None:
             _explain(exc.article)
@@ -436,6 +452,8 @@ def pack(
     issue: Annotated[str | None, typer.Option(
         "--issue", metavar="TEXT",
         help="Issue label on the cover (第12期); default: the date range.")] = None,
+    max_pages: MaxPagesOpt = 500,
+    folder_images: FolderImagesOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
@@ -450,7 +468,10 @@ def pack(
                    rules=rules, max_bytes=max_bytes, template_dir=template_dir,
                    kind=from_, strict=strict, punct=punct.value, organisation=organisation,
                    logo=logo, credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
-                   issue=issue)
+                   issue=issue, max_pages=max_pages, folder_images=folder_images)
+    for e in report.entries:
+        if e.article is not None and not strict:
+            warn(e.input, e.article.warnings)
     for e in report.failed:
         err(e.error)
     if report.pack_error:

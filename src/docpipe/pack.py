@@ -39,6 +39,8 @@ from .pipeline import (
     STDIN,
     Settings,
     check_collisions,
+    check_overwrites,
+    check_pack_outputs,
     expand_inputs,
     output_stem,
     read_bytes,
@@ -140,9 +142,11 @@ class PageTask:
 def build_page(task: PageTask) -> dict[str, Any]:
     """Read, parse and transform one page, write its briefings. Runs in a worker."""
     from .pipeline import load, render
+    from .writers.pdf import check_length
 
     try:
         art = load(task.path, task.settings)
+        check_length(art, task.settings.render)  # the pack's PDF holds it too
         outputs = render(art, task.stem, task.settings) if task.settings.formats else []
     except DocpipeError as exc:
         return {"error": str(exc), "cacheable": True}
@@ -669,7 +673,9 @@ def build_pack(
 
     page_settings = dataclasses.replace(settings, formats=PAGE_FORMATS if opts.pages else ())
     read_opts = read_options_for(paths, settings)
-    clashes = check_collisions(paths) if opts.pages else {}
+    clashes = {**check_collisions(paths), **check_overwrites(paths, page_settings)} \
+        if opts.pages else {}
+    check_pack_outputs(paths, out, name)
     common = {
         "docpipe": __version__,
         "code": _code_hash(),

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DocpipeError, InputError
+from .errors import DocpipeError, InputError, UsageError
 from .model import Article
 from .readers import SUFFIXES, ReadOptions, read
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions, write
@@ -91,27 +91,12 @@ def expand_inputs(inputs: list[str], errors: list[InputError] | None = None) -> 
 
 
 def read_bytes(path: str, max_bytes: int = 0) -> bytes:
-    from .decode import too_big
+    """One input's bytes, at most `max_bytes` (0: no limit): see `inputs.read_file`."""
+    from .inputs import read_file, read_stream
 
     if path == STDIN:
-        data = sys.stdin.buffer.read(max_bytes + 1) if max_bytes else sys.stdin.buffer.read()
-        if max_bytes and len(data) > max_bytes:
-            raise InputError(f"input is over the limit of {max_bytes} bytes "
-                             "(raise it with --max-bytes, 0 for no limit)", "<stdin>")
-        return data
-    p = Path(path)
-    try:
-        if max_bytes and (size := p.stat().st_size) > max_bytes:
-            raise too_big(size, max_bytes, path)
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a page", path) from None
-    except PermissionError:
-        raise InputError("permission denied", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
+        return read_stream(sys.stdin.buffer, max_bytes, "<stdin>")
+    return read_file(path, max_bytes)
 
 
 def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOptions]:
@@ -127,10 +112,10 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
     for p in files:
         try:
             data = read_bytes(p, settings.read.max_bytes)
-        except DocpipeError:
-            continue  # reported when the page itself is read
-        page = page_of(p, data, settings.read.encoding, settings.read.rules,
-                       kind=settings.read.kind)
+            page = page_of(p, data, settings.read.encoding, settings.read.rules,
+                           kind=settings.read.kind)
+        except Exception:  # noqa: BLE001 -- reported when the page itself is read
+            continue  # one bad input never stops the others
         if page is not None:
             pages.append(page)
     for p, learnt in learn(pages).items():
@@ -246,3 +231,41 @@ def check_collisions(paths: list[str]) -> dict[str, str]:
         else:
             seen[stem] = p
     return clash
+
+
+def check_overwrites(paths: list[str], settings: Settings, stem: str | None = None,
+                     targets: dict[str, Path] | None = None) -> dict[str, str]:
+    """Inputs whose outputs would replace an input, go into a page's image folder or the
+    pack's cache, or have a name too long for the file system: path -> message.
+    `stem` (--name) and `targets` (-o FILE) name the outputs as `render` will."""
+    from .outputs import Protected, name_too_long
+
+    guard = Protected(paths, settings.out_dir)
+    bad: dict[str, str] = {}
+    for p in paths:
+        for fmt in settings.formats:
+            target = (targets or {}).get(fmt) or \
+                settings.out_dir / f"{stem or output_stem(p)}{WRITERS[fmt][1]}"
+            if name_too_long(settings.out_dir, target.name):
+                bad[p] = (f"{p}: output name {target.name[:40]}… is too long for the file "
+                          "system (rename the page)")
+                break
+            if problem := guard.problem(target):
+                bad[p] = f"{p}: its output {target} {problem}"
+                break
+    return bad
+
+
+def check_pack_outputs(paths: list[str], out_dir: Path, name: str) -> None:
+    """UsageError when the pack's own files (NAME.pdf, .docx, .json) cannot be written
+    without destroying an input, or when NAME is too long for the file system."""
+    from .outputs import Protected, name_too_long
+
+    guard = Protected(paths, out_dir)
+    for suffix in (".docx", ".json", ".pdf"):
+        target = out_dir / f"{name}{suffix}"
+        if name_too_long(out_dir, target.name) or name_too_long(out_dir, f".{target.name}"):
+            raise UsageError(f"pack name {name[:40]}… is too long for the file system "
+                             "(choose a shorter --name)")
+        if problem := guard.problem(target):
+            raise UsageError(f"pack output {target} {problem}")

@@ -47,6 +47,7 @@ class RenderOptions:
     # PDF: tagged (accessible structure) and the WeasyPrint variant (--pdf-variant).
     pdf_tags: bool = True
     pdf_variant: str | None = None
+    max_pages: int = 500  # a PDF longer than this is refused (0: no limit)
 
     @property
     def search_path(self) -> list[Path]:

@@ -6,9 +6,11 @@ WeasyPrint is imported here, on first use, never by `docpipe --help`.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import OutputError
 from ..model import Article
 from ..outputs import write_bytes
 from . import RenderOptions
@@ -53,13 +55,15 @@ def open_outlines(document, pdf) -> None:
 
 
 def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
-              opts: RenderOptions | None = None, outlines: bool = False) -> bytes:
+              opts: RenderOptions | None = None, outlines: bool = False,
+              max_pages: int = 0, name: str = "") -> bytes:
     """Render `html`; assets resolve against `base_dir` and only `roots` may be read.
 
     `shrink`: embed CID-keyed CJK fonts as compact subsets, without WeasyPrint's empty
     glyph slots (see `fonts.py`: a third of the size, same pages and text); False gives
     WeasyPrint's own output (the tests compare the two). `opts`: tagged PDF and the PDF
-    variant (PDF/A, PDF/UA); `outlines`: open with the bookmarks panel.
+    variant (PDF/A, PDF/UA); `outlines`: open with the bookmarks panel. `max_pages`
+    (0: no limit): a layout longer than that is refused (OutputError naming `name`).
     """
     HTML = load_weasyprint().HTML
     doc = HTML(string=html, base_url=PAGE_ROOT,
@@ -70,9 +74,32 @@ def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
         options["pdf_tags"] = opts.pdf_tags
         if opts.pdf_variant:
             options["pdf_variant"] = opts.pdf_variant
-    if outlines:
-        doc = _Finishing(doc, open_outlines)
-    return write_pdf(doc, **options) if shrink else doc.write_pdf(**options)
+    with warnings.catch_warnings():  # Pillow's DecompressionBombWarning and the like
+        warnings.simplefilter("ignore")
+        document = doc.render(**options)
+        if max_pages and len(document.pages) > max_pages:
+            raise OutputError(too_many_pages(len(document.pages), max_pages), name or None)
+        target = _Finishing(document, open_outlines) if outlines else document
+        return write_pdf(target, **options) if shrink else target.write_pdf(**options)
+
+
+#: A generous bound of the text one PDF page can hold, in full-width characters (A4 at
+#: 11 pt: 44 characters a line, 43 lines); a half-width character counts one half.
+#: Real briefings hold about 1,200 a page, so the estimate below never exceeds the
+#: real page count.
+PAGE_CAPACITY = 2000
+
+
+def fewest_pages(art: Article) -> int:
+    """A lower bound of the PDF's page count, from the text alone (no layout)."""
+    text = art.kept_text()
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return int((wide + (len(text) - wide) / 2) // PAGE_CAPACITY)
+
+
+def too_many_pages(pages: int, max_pages: int, at_least: bool = False) -> str:
+    return (f"PDF would have {'at least ' if at_least else ''}{pages} pages, over the "
+            f"limit of {max_pages} (raise it with --max-pages, 0 for no limit)")
 
 
 def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
@@ -82,7 +109,17 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
     return roots
 
 
+def check_length(art: Article, opts: RenderOptions, name: str = "") -> None:
+    """OutputError when `art`'s text surely needs more than `opts.max_pages` PDF pages:
+    said before layout, as an 8 MB page would take minutes and gigabytes to lay out."""
+    if opts.max_pages and (least := fewest_pages(art)) > opts.max_pages:
+        raise OutputError(too_many_pages(least, opts.max_pages, at_least=True),
+                          name or art.input_path or None)
+
+
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
+    name = art.input_path or str(target)
+    check_length(art, opts, name)
     base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
     write_bytes(target, pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve(),
-                                  opts=opts))
+                                  opts=opts, max_pages=opts.max_pages, name=name))
