@@ -9,29 +9,33 @@ DOCPIPE   := $(BIN)/docpipe
 STAMP     := $(VENV)/.installed
 SYSSTAMP  := $(VENV)/.sysdeps
 OUT       ?= out
+TO        ?=
 FLAGS     ?=
 
-# Debian packages: CJK fonts, HarfBuzz subsetting (fast font embedding),
-# Pango for WeasyPrint, poppler-utils for reading PDFs back in tests.
-SYS_PKGS  := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-             poppler-utils fontconfig
+# Debian packages: CJK fonts, fallback fonts for the CJK extension planes (Hanazono:
+# Ext-B..F, BabelStone Han: Ext-G/H in part) and emoji, HarfBuzz subsetting (fast font
+# embedding), Pango for WeasyPrint, poppler-utils and qpdf for reading PDFs back in tests.
+SYS_PKGS  := fonts-noto-cjk fonts-hanazono fonts-babelstone-han fonts-noto-color-emoji \
+             libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
+             poppler-utils qpdf fontconfig
 
-.PHONY: all setup sysdeps demo test lint bench eval briefings pack clean help
+.PHONY: all setup sysdeps demo test lint bench eval briefings pack docs clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo       build briefings of samples/ into $(OUT)/ (installs what it needs)"
 	@echo "make test       run the test suite (installs what it needs)"
-	@echo "make briefings  rebuild changed per-page briefings in $(OUT)/ (use -j4)"
+	@echo "make briefings  rebuild changed per-page briefings in $(OUT)/ (use -j4; TO=tw: $(OUT)/tw/)"
 	@echo "make pack       build the samples briefing pack in $(OUT)/pack/"
 	@echo "make bench      speed and size benchmarks -> benchmarks/results.json"
 	@echo "make eval       extraction scores on ../shared/corpus/dev and dev2 (when present)"
 	@echo "make lint       ruff"
+	@echo "make docs       regenerate docs/cli.md from the commands' --help"
 
 setup: sysdeps $(STAMP)
 
 sysdeps: $(SYSSTAMP)
-$(SYSSTAMP):
+$(SYSSTAMP): Makefile
 	@missing=""; for p in $(SYS_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -73,26 +77,49 @@ eval: setup
 	$(BIN)/python benchmarks/eval.py
 
 # --- Make-driven publishing: one briefing per saved page, rebuilt only when it changed.
-PAGES_TXT  := $(wildcard samples/*.txt)
-PAGES_HTML := $(wildcard samples/*.html)
-BRIEFINGS  := $(foreach f,$(basename $(notdir $(PAGES_TXT) $(PAGES_HTML))),$(OUT)/$(f).pdf $(OUT)/$(f).docx)
+# Each script in its own folder: $(OUT)/ the pages' own, $(OUT)/tw/ with TO=tw, and so on.
+# TO and FLAGS are remembered in an options stamp, $(BDIR)/.docpipe-options, rewritten
+# only when they change: every briefing depends on it, so changing them rebuilds.
+# DOCPIPE is this checkout's command; to publish with another, e.g. the one on your
+# PATH: `make briefings DOCPIPE=docpipe`. Page names with spaces are not supported by
+# Make and are skipped (samples/ has none).
+TO_FLAG    := $(if $(strip $(TO)),--to $(strip $(TO)))
+BDIR       := $(OUT)$(if $(strip $(TO)),/$(strip $(TO)))
+OPTS       := $(strip $(TO_FLAG) $(FLAGS))
+OPTIONS    := $(BDIR)/.docpipe-options
+PAGES_TXT  := $(shell find samples -maxdepth 1 -type f -name '*.txt' ! -name '* *' | LC_ALL=C sort)
+PAGES_HTML := $(shell find samples -maxdepth 1 -type f -name '*.html' ! -name '* *' | LC_ALL=C sort)
+BRIEFINGS  := $(foreach f,$(basename $(notdir $(PAGES_TXT) $(PAGES_HTML))),$(BDIR)/$(f).pdf $(BDIR)/$(f).docx)
+
+ifneq ($(filter briefings pack,$(MAKECMDGOALS)),)
+$(shell mkdir -p '$(BDIR)')
+ifneq ($(if $(shell test -f '$(OPTIONS)' && echo y),$(file <$(OPTIONS)),(none)),$(OPTS))
+$(file >$(OPTIONS),$(OPTS))
+endif
+endif
+$(OPTIONS):
+	$(shell mkdir -p '$(@D)')$(file >$@,$(OPTS))
 
 briefings: $(BRIEFINGS)
 
 # One docpipe run writes both files: a pattern rule with two targets is a grouped
 # rule in GNU make (its recipe runs once per page, also under -j).
-$(OUT)/%.pdf $(OUT)/%.docx: samples/%.txt | $(STAMP)
-	$(DOCPIPE) convert $< -o $(OUT) -f pdf,docx $(FLAGS)
+$(BDIR)/%.pdf $(BDIR)/%.docx: samples/%.txt $(OPTIONS) | $(STAMP)
+	$(DOCPIPE) convert $< -o $(BDIR) -f pdf,docx $(OPTS)
 
-$(OUT)/%.pdf $(OUT)/%.docx: samples/%.html | $(STAMP)
-	$(DOCPIPE) convert $< -o $(OUT) -f pdf,docx $(FLAGS)
+$(BDIR)/%.pdf $(BDIR)/%.docx: samples/%.html $(OPTIONS) | $(STAMP)
+	$(DOCPIPE) convert $< -o $(BDIR) -f pdf,docx $(OPTS)
 
 # `docpipe pack` is incremental and leaves unchanged files alone: `touch` tells Make
 # the pack is current. The folder is a prerequisite so an added or removed page counts.
-pack: $(OUT)/pack/samples.pdf
-$(OUT)/pack/samples.pdf: $(PAGES_TXT) $(PAGES_HTML) samples | $(STAMP)
-	$(DOCPIPE) pack samples -o $(@D) --name samples --title "docpipe 样例简报" --no-pages $(FLAGS)
+pack: $(BDIR)/pack/samples.pdf
+$(BDIR)/pack/samples.pdf: $(PAGES_TXT) $(PAGES_HTML) samples $(OPTIONS) | $(STAMP)
+	$(DOCPIPE) pack samples -o $(@D) --name samples --title "docpipe 样例简报" --no-pages $(OPTS)
 	@touch $@
+
+# docs/cli.md is generated from the commands' --help (a test fails when it is stale).
+docs: $(STAMP)
+	$(BIN)/python -m docpipe.clidoc > docs/cli.md
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -23,8 +23,9 @@ DOCPIPE = ROOT / ".venv" / "bin" / "docpipe"
 REF_TEXT = REFERENCE.read_text(encoding="utf-8")
 REF_LINES = REF_TEXT.split("\n")
 FAST = "docx,md,json,html"  # every writer but PDF (PDF is exercised once, below)
-TITLE = "小而美,大作为 ——加快构建志愿服务国际合作交流新格局"
-BODY_START = "2024年4月,中央办公厅、国务院办公厅印发"
+# As docpipe sets them: full-width marks between Chinese characters (transforms/punctuation).
+TITLE = "小而美，大作为 ——加快构建志愿服务国际合作交流新格局"
+BODY_START = "2024年4月，中央办公厅、国务院办公厅印发"
 
 
 def _gbk_safe(text: str) -> str:
@@ -164,7 +165,7 @@ def test_awkward_input_gets_a_briefing(runner, tmp_path, name):
                 "nonote.txt", "mixed.txt", "vtabs.txt"):
         assert art["title"] == TITLE
     if name == "truncated.txt":
-        assert body.endswith("第四,运作模式日益丰")  # all up to the cut, nothing invented
+        assert body.endswith("第四，运作模式日益丰")  # all up to the cut, nothing invented
     if name == "nonote.txt":
         assert art["summary"]  # falls back to the lead or the body
     if name == "nometa.txt":
@@ -373,10 +374,12 @@ def test_subprocess_output_folder_is_a_file(tmp_path):
 
 
 def test_traceback_only_with_debug(tmp_path):
-    """An internal error (here a broken user template) is one line; --debug adds the trace."""
+    """An internal error (here a user template that divides by zero) is one line; --debug
+    adds the trace. (A template that does not parse or names an undefined variable is a
+    user error naming file:line: tests/test_usability.py.)"""
     tpl = tmp_path / "tpl"
     tpl.mkdir()
-    (tpl / "briefing.html.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
+    (tpl / "briefing.html.j2").write_text("{{ 1 // 0 }}", encoding="utf-8")
     other = tmp_path / "other.txt"
     other.write_bytes(REFERENCE.read_bytes())
     args = ["convert", str(other), "-o", str(tmp_path / "out"), "-f", "html,md",

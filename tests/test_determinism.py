@@ -88,3 +88,36 @@ def test_pack_twice_gives_identical_bytes(tmp_path, runner, monkeypatch):
     assert created == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     _no_clock((tmp_path / "a" / "pack.pdf").read_bytes(),
               (tmp_path / "a" / "pack.docx").read_bytes())
+
+
+def _page_with_image(folder):
+    from PIL import Image
+
+    (folder / "news_files").mkdir(parents=True)
+    Image.new("RGB", (120, 80), (200, 30, 30)).save(folder / "news_files" / "pic.png")
+    para = "<p>第{}段：志愿服务国际合作交流的新格局正在形成，青年志愿者走向更广阔的舞台。</p>"
+    body = "".join(para.format(i) for i in range(6))
+    (folder / "news.html").write_text(
+        '<html><head><meta charset="utf-8"><title>测试新闻标题</title></head><body>'
+        f'<h1>测试新闻标题</h1><div class="article">{body}<p><img src="news_files/pic.png">'
+        f'</p>{body}</div></body></html>', encoding="utf-8")
+    return folder / "news.html"
+
+
+def test_pdf_with_local_image_does_not_depend_on_the_page_folder(tmp_path, runner):
+    """Two checkouts in different folders give the same bytes (WeasyPrint names images
+    after their URL: the page's folder has one location-independent URL)."""
+    import subprocess
+
+    pdfs = []
+    for where in ("one", "two/deeper/still"):
+        page = _page_with_image(tmp_path / where)
+        res = invoke(runner, "convert", str(page), "-o", str(tmp_path / where / "out"),
+                     "-f", "pdf", "-q")
+        assert res.exit_code == 0, res.output
+        pdfs.append(tmp_path / where / "out" / "news.pdf")
+    images = subprocess.run(["pdfimages", "-list", str(pdfs[0])], capture_output=True,
+                            text=True, check=True).stdout.splitlines()[2:]
+    assert len(images) == 1 and " 120 " in images[0], images  # the image is there
+    assert pdfs[0].read_bytes() == pdfs[1].read_bytes()
+    assert str(tmp_path).encode() not in pdfs[0].read_bytes()

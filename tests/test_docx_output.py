@@ -39,7 +39,7 @@ def test_real_styles(docs):
     assert styles.count("Title") == 1
     assert "Summary" in styles and "Heading 2" in styles and "Editor Note" in styles
     title = next(p for p in d.paragraphs if p.style.name == "Title")
-    assert title.text.startswith("小而美,大作为")
+    assert title.text.startswith("小而美，大作为")
     body = [p for p in d.paragraphs if p.style.name == "Normal"]
     assert len(body) == 8
 
@@ -51,9 +51,11 @@ def test_east_asian_font_and_language(docs, variant, font, lang):
     normal = d.styles["Normal"].element
     rfonts = normal.find(f"{W}rPr/{W}rFonts")
     assert rfonts.get(f"{W}eastAsia") == font
-    for name in ("Title", "Heading 2"):
+    # The headline in the serif face, as in the PDF; section headings in the sans.
+    for name, face in (("Title", "Noto Serif CJK"), ("Heading 1", "Noto Serif CJK"),
+                       ("Heading 2", "Noto Sans CJK")):
         rf = d.styles[name].element.find(f"{W}rPr/{W}rFonts")
-        assert rf.get(f"{W}eastAsia", "").startswith("Noto Sans CJK")
+        assert rf.get(f"{W}eastAsia", "").startswith(face)
         assert rf.get(f"{W}eastAsiaTheme") is None and rf.get(f"{W}asciiTheme") is None
     defaults = d.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang")
     assert defaults.get(f"{W}eastAsia") == lang
@@ -86,7 +88,7 @@ def test_page_number_field_in_footer(docs):
 def test_core_properties(docs):
     d = open_doc(docs["tw"])
     cp = d.core_properties
-    assert cp.title.startswith("小而美,大作為")
+    assert cp.title.startswith("小而美，大作為")
     assert cp.created == datetime(2025, 3, 6, tzinfo=UTC).replace(tzinfo=None) or \
         cp.created.date().isoformat() == "2025-03-06"
     assert cp.language == "zh-Hant-TW"

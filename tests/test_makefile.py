@@ -73,3 +73,53 @@ def test_example_makefile_in_a_users_folder(tmp_path):
     assert (work / "briefings" / "pack" / "week.pdf").is_file()
     assert (work / "briefings" / "pack" / "week.json").is_file()
     assert "Nothing to be done for 'pack'" in make("pack", *common, "NAME=week", cwd=work).stdout
+
+
+def test_example_makefile_variants_options_and_spaces(tmp_path):
+    """`make TO=tw` after `make` builds the Traditional briefings in their own folder;
+    changing FLAGS rebuilds (options stamp); a page name with a space is skipped, said."""
+    import json
+
+    work = tmp_path / "mine"
+    work.mkdir()
+    shutil.copy(ROOT / "examples" / "Makefile", work / "Makefile")
+    pages = make_pages(work / "pages", 1, with_samples=False)
+    (work / "pages" / "with space.txt").write_bytes(pages[0].path.read_bytes())
+    common = [f"DOCPIPE={DOCPIPE}"]
+
+    first = make("-j2", *common, cwd=work)
+    assert len(converts(first)) == 1
+    assert "1 page(s) in pages/ with a space in the name skipped" in first.stderr
+    tw = make("-j2", *common, "TO=tw", cwd=work)
+    assert len(converts(tw)) == 1 and all(" -o briefings/tw " in c for c in converts(tw))
+    for p in pages:
+        assert (work / "briefings" / "tw" / f"{p.path.stem}.pdf").is_file()
+        assert (work / "briefings" / f"{p.path.stem}.pdf").is_file()
+    assert "Nothing to be done" in make(*common, "TO=tw", cwd=work).stdout
+    assert "Nothing to be done" in make(*common, cwd=work).stdout
+
+    flags = make("-j2", *common, "FLAGS=-f pdf,docx,json", cwd=work)  # options changed
+    assert len(converts(flags)) == 1
+    doc = json.loads((work / "briefings" / f"{pages[0].path.stem}.json").read_text("utf-8"))
+    assert doc["variant"] == "hans"
+    assert "Nothing to be done" in make(*common, "FLAGS=-f pdf,docx,json", cwd=work).stdout
+    assert len(converts(make("-j2", *common, cwd=work))) == 1  # back to no FLAGS: rebuilt
+    time.sleep(0.05)
+    (work / "docpipe.toml").write_text("summary_sentences = 1\n", encoding="utf-8")
+    assert len(converts(make("-j2", *common, cwd=work))) == 1  # the config file changed
+
+
+def test_project_makefile_variant_folder(tmp_path):
+    """One page's briefing by name (the options stamp is then made by its own rule)."""
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    out = tmp_path / "out"
+    page = sorted((ROOT / "samples").glob("*.txt"))[0]
+    target = f"{out}/hk/{page.stem}.pdf"
+    args = [target, f"OUT={out}", f"DOCPIPE={DOCPIPE}", f"STAMP={stamp}", "TO=hk"]
+    first = make(*args, cwd=ROOT)
+    assert converts(first) == [f"{DOCPIPE} convert samples/{page.name} -o {out}/hk -f "
+                               "pdf,docx --to hk"]
+    assert (out / "hk" / ".docpipe-options").read_text() == "--to hk\n"
+    assert (out / "hk" / f"{page.stem}.docx").is_file()
+    assert "is up to date" in make(*args, cwd=ROOT).stdout

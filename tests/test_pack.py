@@ -163,6 +163,7 @@ def test_contents_page_numbers_match_where_briefings_start(pack30):
     assert first >= 2, "cover and contents come first"
     contents = squash("".join(reader.pages[i].extract_text() for i in range(1, first)))
     assert contents.startswith("目录")
+    contents = contents.split("本期概览")[0]  # the overview follows the contents
     order = expected_order(pack30["pages"])
     for k, title in enumerate(order):
         at = contents.index(squash(title))

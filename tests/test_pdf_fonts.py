@@ -1,7 +1,9 @@
-"""Compact CJK font subsets (writers/fonts.py): same pages, same text, a third of the size.
+"""Compact font subsets (writers/fonts.py): same pages, same text, a third of the size.
 
 The compact PDF is compared with WeasyPrint's own output of the same HTML: text read back
-by pdftotext and pages rendered by pdftoppm must be identical.
+by pdftotext and pages rendered by pdftoppm must be identical; a second engine (PDFium)
+renders every page with the same glyphs and extracts the same text; qpdf finds the file
+sound. docpipe replaces nothing of WeasyPrint, pydyf or python-docx (an AST check).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def fonts(pdf: Path) -> list[dict[str, str]]:
     return rows
 
 
-def test_reference_pdf_under_400_kb(both):
-    assert both["docpipe"].stat().st_size < 400_000
+def test_reference_pdf_at_most_170_kb(both):
+    assert both["docpipe"].stat().st_size <= 170_000
     assert both["docpipe"].stat().st_size < both["weasyprint"].stat().st_size / 2
 
 
@@ -112,8 +114,9 @@ def test_run_in_points_in_the_bold_face(both, article):
         assert cjk <= bold, (lead, cjk - bold)
 
 
-def test_non_cid_fonts_left_as_weasyprint_writes_them(tmp_path):
-    """A Latin TrueType font is not touched: same type as WeasyPrint's own output."""
+def test_truetype_fonts_keep_their_type(tmp_path):
+    """A Latin TrueType font keeps its type, embedding and subset tag (only its glyphs
+    are renumbered, through a /CIDToGIDMap)."""
     from docpipe.writers.pdf import pdf_bytes
 
     html = '<p style="font-family: DejaVu Sans, Liberation Sans, sans-serif">Briefing 2025</p>'
@@ -159,3 +162,178 @@ def test_cid_equals_gid_guard():
     assert not f._cids_are_gids(shifted, 10)
     assert not f._cids_are_gids(listed, 4)
     assert f._cids_are_gids(listed, 3)
+
+
+# --- a second PDF engine, qpdf, and fallback fonts (TrueType) re-subset
+
+RARE = "志願服務𠀀𠮷𪜀𫝀𫠠𬺰😀👍🇨🇳"  # Ext-B, C, D, E, F ideographs and emoji
+
+
+@pytest.fixture(scope="module")
+def rare(tmp_path_factory) -> dict[str, Path]:
+    """A page whose rare characters come from the TrueType fallback fonts, both ways."""
+    from docpipe.writers.pdf import pdf_bytes
+
+    if "HanaMinB" not in subprocess.run(["fc-list", ":", "family"], capture_output=True,
+                                        text=True).stdout:
+        pytest.fail("fonts-hanazono missing: run `make setup`")
+    out = tmp_path_factory.mktemp("rare")
+    html = ('<html lang="zh-Hant-TW"><head><link rel="stylesheet" href="briefing.css"></head>'
+            f'<body class="cjk-TC"><p>{RARE * 3}</p><p><b>{RARE}</b></p></body></html>')
+    from docpipe.writers import RenderOptions
+
+    base = RenderOptions().search_path[-1]
+    paths = {}
+    for name, shrink in (("weasyprint", False), ("docpipe", True)):
+        paths[name] = out / f"{name}.pdf"
+        paths[name].write_bytes(pdf_bytes(html, [base], base, shrink=shrink))
+    return paths
+
+
+def _pdfium_pages(pdf: Path) -> list[tuple[object, str]]:
+    pdfium = pytest.importorskip("pypdfium2")
+    doc = pdfium.PdfDocument(str(pdf))
+    pages = []
+    for i in range(len(doc)):
+        page = doc[i]
+        image = page.render(scale=100 / 72, grayscale=True).to_pil()
+        pages.append((image, page.get_textpage().get_text_range()))
+    return pages
+
+
+@pytest.mark.parametrize("case", ["both", "rare"])
+def test_pdfium_renders_same_glyphs_and_text(case, request):
+    """PDFium draws every page of the compact PDF with the glyphs of WeasyPrint's own PDF
+    (anti-aliasing may differ by a few levels; a wrong glyph differs by ~255) and extracts
+    the same text."""
+    from PIL import ImageChops
+
+    paths = request.getfixturevalue(case)
+    ours, theirs = _pdfium_pages(paths["docpipe"]), _pdfium_pages(paths["weasyprint"])
+    assert len(ours) == len(theirs) >= 1
+    for (img, text), (ref_img, ref_text) in zip(ours, theirs, strict=True):
+        assert text == ref_text
+        assert ImageChops.difference(img, ref_img).getextrema()[1] <= 64
+    if case == "rare":
+        assert RARE in ours[0][1].replace("\r\n", "")
+
+
+@pytest.mark.parametrize("case", ["both", "rare"])
+def test_qpdf_check(case, request):
+    if not shutil.which("qpdf"):
+        pytest.fail("qpdf missing: run `make setup`")
+    for pdf in request.getfixturevalue(case).values():
+        done = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "No syntax or stream encoding errors" in done.stdout
+
+
+def test_fallback_fonts_subset_smaller_same_pages(rare, tmp_path):
+    """The TrueType fallback fonts are re-subset (with a /CIDToGIDMap): the text and the
+    pages poppler draws stay those of WeasyPrint's own PDF."""
+    from pypdf import PdfReader
+
+    maps = []
+    for page in PdfReader(str(rare["docpipe"])).pages:
+        for font in page["/Resources"]["/Font"].values():
+            cid_font = font.get_object()["/DescendantFonts"][0].get_object()
+            if cid_font["/Subtype"] == "/CIDFontType2":
+                maps.append(cid_font["/CIDToGIDMap"])
+    assert maps and all(not isinstance(m, str) for m in maps), maps  # streams, not /Identity
+    texts = [subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True,
+                            check=True).stdout for p in (rare["docpipe"], rare["weasyprint"])]
+    assert texts[0] == texts[1]
+    assert RARE in texts[0].replace("\n", "")
+    for name, pdf in rare.items():
+        subprocess.run(["pdftoppm", "-r", "60", "-gray", str(pdf), str(tmp_path / name)],
+                       check=True)
+    assert ((tmp_path / "docpipe-1.pgm").read_bytes()
+            == (tmp_path / "weasyprint-1.pgm").read_bytes())
+    assert rare["docpipe"].stat().st_size < rare["weasyprint"].stat().st_size
+
+
+# --- only public seams: nothing of WeasyPrint, pydyf or python-docx is replaced
+
+GUARDED = ("weasyprint", "pydyf", "docx")
+
+
+def _guarded_names(tree) -> set[str]:
+    """Names a module binds to modules, classes or functions of the guarded libraries."""
+    import ast
+
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in GUARDED:
+                    names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] in GUARDED:
+                names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Name) and func.id == "load_weasyprint":
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _root(node):
+    import ast
+
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node
+
+
+def _patches(source: str) -> list[str]:
+    """Assignments (and setattr/delattr) to attributes of guarded modules or classes."""
+    import ast
+
+    tree = ast.parse(source)
+    guarded = _guarded_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in ("setattr", "delattr") and node.args):
+            targets = [ast.Attribute(value=node.args[0], attr="?")]
+        for target in targets:
+            if not isinstance(target, ast.Attribute):
+                continue
+            root = _root(target)
+            if ((isinstance(root, ast.Name) and root.id in guarded)
+                    or (isinstance(root, ast.Call) and isinstance(root.func, ast.Name)
+                        and root.func.id == "load_weasyprint")):
+                found.append(f"line {node.lineno}: {ast.unparse(target)}")
+    return found
+
+
+def test_no_library_patching_anywhere():
+    """Neither docpipe nor its tests or benchmarks replace anything of those libraries."""
+    root = Path(__file__).resolve().parent.parent
+    files = [p for folder in ("src", "tests", "benchmarks") for p in (root / folder).rglob("*.py")]
+    assert len(files) > 20
+    found = {str(p): hits for p in sorted(files)
+             if (hits := _patches(p.read_text(encoding="utf-8")))}
+    assert found == {}
+
+
+def test_patch_finder_finds_patches():
+    """The check above can fail: each way of replacing a library attribute is caught."""
+    samples = [
+        "from weasyprint.pdf import fonts as f\nf.Font._harfbuzz_subset = None",
+        "import weasyprint.pdf.fonts\nweasyprint.pdf.fonts.get_hb_object_data = len",
+        "from weasyprint.pdf.fonts import Font\nsetattr(Font, '__init__', len)",
+        "import pydyf\npydyf.Stream.data = property(len)",
+        "from docx.oxml import parse_xml\nparse_xml.x = 1",
+        "wp = load_weasyprint()\nwp.HTML.render = len",
+    ]
+    for sample in samples:
+        assert _patches(sample), sample
+    assert not _patches("import docx\ndoc = docx.Document()\ndoc.core_properties.author = 'x'")

@@ -76,7 +76,7 @@ def test_page_numbers_running_header_and_attribution(pdfs):
         assert "来源：中华慈善公益网" in text
     # running header with the title from page 2 on
     assert "小而美" in reader.pages[1].extract_text().split("\n")[0] or \
-        "小而美,大作为" in reader.pages[1].extract_text()
+        "小而美，大作为" in reader.pages[1].extract_text()
 
 
 def test_a4_pages(pdfs):

@@ -22,10 +22,18 @@ def page_lines() -> list[str]:
     return REFERENCE.read_text(encoding="utf-8").split("\n")
 
 
+def typeset(text: str) -> str:
+    """`text` as docpipe sets it: full-width marks between Chinese characters."""
+    from docpipe.transforms.punctuation import fix_text
+
+    return fix_text(text, "hans")
+
+
 def body_paragraphs() -> list[str]:
-    """Lines 13-27 of the page (1-based, blank lines counted): the 8 body paragraphs."""
+    """Lines 13-27 of the page (1-based, blank lines counted): the 8 body paragraphs,
+    with docpipe's punctuation (小而美,大作为 -> 小而美，大作为)."""
     lines = page_lines()
-    return [ln.strip() for ln in lines[12:27] if ln.strip()]
+    return [typeset(ln.strip()) for ln in lines[12:27] if ln.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +94,7 @@ def test_extract_json(runner):
     res = invoke(runner, "extract", str(REFERENCE))
     assert res.exit_code == 0
     data = json.loads(res.stdout)
-    assert data["title"] == "小而美,大作为 ——加快构建志愿服务国际合作交流新格局"
+    assert data["title"] == "小而美，大作为 ——加快构建志愿服务国际合作交流新格局"
     assert data["published"] == "2025-03-06"
     assert data["views"] == 192
     assert data["source"] == "中华慈善公益网"
@@ -121,8 +129,8 @@ def test_dropped_lines_and_rules(runner):
 def test_run_in_points(runner):
     data = json.loads(invoke(runner, "extract", str(REFERENCE)).stdout)
     points = [b["lead_in"] for b in data["blocks"] if b["kind"] == "point"]
-    assert points == ["第一,与对外政策同向同行。", "第二,服务领域不断拓宽。",
-                      "第三,参与主体日趋多元化。", "第四,运作模式日益丰富。"]
+    assert points == ["第一，与对外政策同向同行。", "第二，服务领域不断拓宽。",
+                      "第三，参与主体日趋多元化。", "第四，运作模式日益丰富。"]
 
 
 def test_explain_lists_every_dropped_line(runner):
@@ -138,7 +146,7 @@ def test_every_output_keeps_title_and_body_and_drops_boilerplate(outputs, kind):
     assert path.is_file() and path.stat().st_size > 0
     text = {"pdf": pdf_text, "docx": docx_text, "html": html_text, "md": md_text}[kind](path)
     flat = squash(text)
-    assert squash("小而美,大作为 ——加快构建志愿服务国际合作交流新格局") in flat
+    assert squash("小而美，大作为 ——加快构建志愿服务国际合作交流新格局") in flat
     for para in body_paragraphs():
         assert squash(para) in flat, para[:30]
     for bad in BOILERPLATE:

@@ -226,7 +226,9 @@ def test_short_page_with_image_keeps_paragraphs_and_image(tmp_path):
     art = read_bytes_as(html_page(body), "short.html", tmp_path)
     assert art.title == TITLE
     assert art.body_text[0] == PARAS[0] and art.body_text[-1] == PARAS[2]
-    assert [b.src for b in art.body if b.kind == "image"] == ["short_files/p.png"]
+    # src is relative to the page's image folder, Article.base_dir (images.py)
+    assert [Path(art.base_dir, b.src).as_posix() for b in art.body if b.kind == "image"] \
+        == [(tmp_path / "short_files" / "p.png").as_posix()]
     assert "政务公开" not in art.kept_text() and "ICP" not in art.kept_text()
 
 
@@ -421,3 +423,85 @@ def test_explain_names_the_real_rule(tmp_path):
     rules = {d.text: d.rule for d in art.dropped}
     assert rules["【字号 大 中 小】【打印】"] == "page-buttons"
     assert rules["查看更多评论>>"] == "comments"
+
+
+# --- layouts seen on other sites (each page written here) ------------------------------
+
+
+def test_article_after_an_early_closing_html_tag(tmp_path):
+    page = (f"<html><head><meta charset='utf-8'><title>{TITLE}</title></head><body>{NAV}"
+            f"</body></html>\n{article_html()}{FOOT}").encode()
+    art = read_bytes_as(page, "early.html", tmp_path)
+    assert art.body_text == PARAS
+
+
+def test_first_paragraph_outside_any_p_is_kept(tmp_path):
+    body = (f"{NAV}<h1>{TITLE}</h1><div>发布时间：2025-04-12</div><div class='post'>{PARAS[0]}"
+            f"<p>{PARAS[1]}</p><p>{PARAS[2]}</p><p>“谢谢你……”</p></div>{FOOT}")
+    art = read_bytes_as(html_page(body), "loose.html", tmp_path)
+    assert art.body_text[0] == PARAS[0]
+    assert PARAS[2] in art.body_text
+
+
+def test_letter_spaced_legal_notice_ends_the_article(tmp_path):
+    notice = ["郑 重 声 明", "1. 任何言论纯属作者个人观点，与本论坛无关，本论坛不承担由此引起的任何法律责任；",
+              "2. 禁止发表反动、色情和其他违反国家法律、法规的言论、信息，违者将被删除帖子；",
+              "3. 任何转载或转贴都应注明真实作者和真实出处，否则视为侵权，后果由转载者承担。"]
+    lines = [TITLE, "[ 回复本贴 ] [ 跟从标题 ] [ 关闭本窗口 ] [ 刷新 ]", *PARAS,
+             "本贴由大卫于2005年8月12日16:12:21在〖心灵体操〗发表.", *notice]
+    art = read_bytes_as("\n".join(lines).encode(), "forum.txt", tmp_path)
+    assert art.title == TITLE
+    assert art.body_text[:3] == PARAS
+    assert not any("任何言论" in t for t in art.body_text)
+    assert art.published == "2005-08-12"
+
+
+def test_headline_under_its_date_line_and_a_header_clock(tmp_path):
+    lines = ["首页 | 时事 | 生活 | 财经", "2006年12月27日（京港台时间）",
+             "Saturday, September 10th, 2005   10:56 am", TITLE, *PARAS]
+    art = read_bytes_as("\n".join(lines).encode(), "blog.txt", tmp_path)
+    assert art.title == TITLE and art.published == "2005-09-10"
+
+
+def test_notice_title_with_its_issuing_body_and_roc_date(tmp_path):
+    lines = ["首页 | 法规 | 公告", "全国人民代表大会常务委员会", "关于批准财政部发行特别国债购买外汇及",
+             "调整2007年末国债余额限额的决议", "中華民國107年3月13日", *PARAS]
+    art = read_bytes_as("\n".join(lines).encode(), "notice.txt", tmp_path)
+    assert art.title == ("全国人民代表大会常务委员会关于批准财政部发行特别国债购买外汇及"
+                         "调整2007年末国债余额限额的决议")
+    assert art.published == "2018-03-13"
+
+
+@pytest.mark.parametrize("crumb", ["您所在的位置 首页 专题频道 国内专题", "专栏/轻小说/同人连载/资讯"])
+def test_breadcrumbs_without_a_colon_or_with_slashes_are_not_the_title(tmp_path, crumb):
+    lines = ["某某网", crumb, TITLE, "本报实习生 刘国栋 周炜", "2022-02-13 09:57 来源：某某网", *PARAS]
+    art = read_bytes_as("\n".join(lines).encode(), "crumb.txt", tmp_path)
+    assert art.title == TITLE
+
+
+def test_title_label_is_left_out(tmp_path):
+    lines = ["论坛首页", f"主题： {TITLE}", "2025-04-12 10:30", *PARAS]
+    art = read_bytes_as("\n".join(lines).encode(), "bbs.txt", tmp_path)
+    assert art.title == TITLE
+
+
+def test_markup_title_in_the_header_loses_to_the_headline_by_the_date(tmp_path):
+    body = (f"<div class='header'><h1>某某的博客</h1></div>{NAV}<div>1</div><div>2</div>"
+            f"<div>3</div><div>4</div><div>5</div><div>6</div><h2>{TITLE}</h2>"
+            f"<div>2025-04-12 10:30</div>" + "".join(f"<p>{p}</p>" for p in PARAS))
+    page = f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>".encode()
+    art = read_bytes_as(page, "blog.html", tmp_path)
+    assert art.title == TITLE
+
+
+def test_headline_above_author_and_subtitle(tmp_path):
+    lines = ["犬儒病(上)", "胡平", "——当代中国的精神危机 (上)", *PARAS]
+    art = read_bytes_as("\n".join(lines).encode(), "essay.txt", tmp_path)
+    assert art.title == "犬儒病(上)"
+
+
+def test_date_line_above_the_headline_beats_a_date_at_the_body_end(tmp_path):
+    lines = ["论坛首页 > 文章", "2003-5-29 09:07 高山流水", TITLE, *PARAS,
+             "某某网站(http://www.example.net)搜集整理于2002-09-25"]
+    art = read_bytes_as("\n".join(lines).encode(), "post.txt", tmp_path)
+    assert art.published == "2003-05-29"

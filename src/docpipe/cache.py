@@ -80,10 +80,12 @@ def valid_record(rec: Any, allowed_outputs: set[str]) -> bool:
             and isinstance(rec["title"], str) and isinstance(rec["article"], dict))
 
 
-def restore(rec: Any, key: str, input_path: str, allowed_outputs: set[str], out: Path
+def restore(rec: Any, key: str, input_path: str, allowed_outputs: set[str], out: Path,
+            folder_images: bool = False
             ) -> tuple[str, Article | None, str, list[str]] | None:
     """(status, article, title or error, outputs) from a valid, matching record whose
-    outputs are all on disk; None for a miss."""
+    outputs are all on disk; None for a miss. `folder_images`: the page's whole folder
+    holds its images, not only NAME_files/ (the read option)."""
     if not valid_record(rec, allowed_outputs) or rec["key"] != key:
         return None
     if not all((out / o).is_file() for o in rec["outputs"]):
@@ -95,24 +97,40 @@ def restore(rec: Any, key: str, input_path: str, allowed_outputs: set[str], out:
     except ValueError:
         return None
     # Never from the cache: where the page is, and so where its images may come from.
-    art = dataclasses.replace(art, input_path=input_path,
-                              base_dir=str(Path(input_path).parent))
+    from .images import image_folder
+
+    root = image_folder(input_path, str(Path(input_path).parent), folder_images)
+    art = dataclasses.replace(art, input_path=input_path, base_dir=str(root))
     if not images_ok(art):
         return None
     return "ok", art, rec["title"], list(rec["outputs"])
 
 
 def images_ok(art: Article) -> bool:
-    """Every image of the article is a file inside its page's folder (checked each run)."""
+    """Every image of the article passes the reader's checks again (each run): a file
+    inside the page's image folder, within the pixel and SVG budgets, or a `data:` URL
+    within them."""
+    from .images import data_url_problem, image_problem
+
     srcs = [b.src for b in art.body if b.kind == "image" and b.src]
     if not srcs:
         return True
-    base = Path(art.base_dir).resolve()
+    try:
+        base = Path(art.base_dir).resolve()
+    except (OSError, RuntimeError):
+        return False
     for src in srcs:
+        if src.startswith("data:"):
+            if data_url_problem(src):
+                return False
+            continue
         if Path(src).is_absolute() or "\\" in src:
             return False
-        path = (base / src).resolve()
-        if not path.is_relative_to(base) or not path.is_file():
+        try:
+            path = (base / src).resolve()
+        except (OSError, RuntimeError):
+            return False
+        if not path.is_relative_to(base) or not path.is_file() or image_problem(path):
             return False
     return True
 

@@ -1,29 +1,106 @@
-"""Thin Typer layer: options -> one Settings record -> pipeline calls.
+"""Thin Typer layer over the Python API (api.py): options in, results printed.
 
 Heavy libraries (WeasyPrint, python-docx, OpenCC, jieba) are imported by the
-stages that use them, so `docpipe --help` stays fast.
+stages that use them, so `docpipe --help` stays fast. Every error a user can cause,
+the command line's own included, is one line `docpipe: error: …` and an exit code.
+Option defaults may come from a config file (config.py): the `--config` option of each
+command is eager and loads it before the other options are read.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
-import traceback
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .errors import DocpipeError, UsageError
+from .errors import DocpipeError
+
+
+class DocpipeGroup(TyperGroup):
+    """Typer's group, with the command line's own errors (a bad value, a missing argument,
+    an unknown option) said in one line instead of a box."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except DocpipeError as exc:  # raised while options are read (a config file)
+            err(str(exc))
+            code = exc.exit_code
+        except typer.Abort:
+            err("aborted")
+            code = 1
+        except typer.TyperException as exc:  # the command line's own: usage errors and such
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # `docpipe` alone: the help, on stderr (exit 2)
+            else:
+                argv = sys.argv[1:] if args is None else list(args)
+                named = next((a for a in argv if a in self.commands), None)
+                err(_click_message(exc, f"docpipe {named}" if named else "docpipe"))
+            code = exc.exit_code
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+class DocpipeCommand(TyperCommand):
+    """Help a person reads: arguments by their metavar (INPUT...), not by Python type."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(_arg_name(param) if param.required else f"[{_arg_name(param)}]")
+        return pieces
+
+    def format_options(self, ctx, formatter) -> None:
+        args = [(_arg_name(p), p.help or "") for p in self.get_params(ctx)
+                if p.param_type_name == "argument" and not p.hidden]
+        opts = [rec for p in self.get_params(ctx)
+                if p.param_type_name == "option" and (rec := p.get_help_record(ctx))]
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _arg_name(param) -> str:
+    name = param.metavar or param.name.upper()
+    return name + ("..." if param.nargs != 1 and not name.endswith("...") else "")
+
+
+def _click_message(exc, command: str = "docpipe") -> str:
+    """'--to: 'xx' is not one of hans, hant, tw, twp, hk' from a parameter error."""
+    from .config import clean_message
+
+    param = getattr(exc, "param", None)
+    if param is not None and getattr(exc, "message", None) is not None:
+        names = sorted(getattr(param, "opts", []) or [param.name], key=len)
+        hint = names[-1] if getattr(param, "param_type_name", "") == "option" \
+            else _arg_name(param)
+        if type(exc).__name__ == "MissingParameter":
+            return f"missing {param.param_type_name} {hint}"
+        return f"{hint}: {clean_message(exc.message)}"
+    message = clean_message(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    cmd = ctx.command_path if ctx is not None else command
+    return f"{message[:1].lower()}{message[1:]} (see {cmd} --help)"
+
 
 app = typer.Typer(
-    add_completion=False,
+    cls=DocpipeGroup,
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Turn saved Chinese portal pages into clean PDF and DOCX briefings.",
+    epilog="Start with: docpipe convert page.txt -o out   (each command has --help)",
 )
 
 DEBUG = {"on": False}
@@ -38,7 +115,9 @@ class Variant(StrEnum):
 
 
 def err(message: str) -> None:
-    typer.echo(f"docpipe: error: {message}", err=True)
+    from .errors import describe
+
+    typer.echo(f"docpipe: error: {describe(message)}", err=True)
 
 
 def user_errors(func):
@@ -74,20 +153,42 @@ def main_options(
     DEBUG["on"] = debug
 
 
+def _load_config(ctx: typer.Context, value: str | None) -> str | None:
+    """Eager: the config file's values become this command's option defaults."""
+    if ctx.resilient_parsing:  # shell completion: never fail on a config file
+        return value
+    if not value and ctx.info_name != "config" and not any(
+            Path(f).exists() for f in ("docpipe.toml", "pyproject.toml")):
+        return value  # no file: nothing to load (the common case), nor config.py to import
+    from .config import load
+
+    config = load(ctx, value)
+    ctx.meta["docpipe.config"] = config
+    defaults = config.values.get(ctx.info_name or "", {})
+    if defaults:
+        ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return value
+
+
 # Options shared by the commands (Typer reads them from the annotations).
 ToOpt = Annotated[Variant | None, typer.Option(
-    "--to", help="Script: hans (Simplified), hant, tw (Taiwan), twp (Taiwan phrases), hk. "
+    "--to", case_sensitive=False, metavar="VARIANT",
+    help="Script: hans (Simplified), hant, tw (Taiwan), twp (Taiwan phrases), hk. "
     "Default: keep the page's.")]
 EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", help="Input charset, overriding detection (gbk, big5, utf-16 …).")]
+    "--encoding", metavar="CHARSET",
+    help="Input charset, overriding detection (gbk, big5, utf-16 …).")]
 RulesOpt = Annotated[list[Path] | None, typer.Option(
-    "--rules", help="Folder of extra site profiles (*.toml). Repeatable.")]
+    "--rules", metavar="DIR", help="Folder of extra site profiles (*.toml). Repeatable.")]
 MaxBytesOpt = Annotated[int, typer.Option(
-    "--max-bytes", help="Refuse inputs larger than this many bytes (0: no limit).")]
+    "--max-bytes", min=0, metavar="BYTES",
+    help="Refuse inputs larger than this many bytes (0: no limit).")]
 SummaryOpt = Annotated[int, typer.Option(
-    "--summary-sentences", min=1, max=10, help="Sentences in the summary.")]
+    "--summary-sentences", min=1, max=10, metavar="N", help="Sentences in the summary (1-10).")]
 TemplateDirOpt = Annotated[Path | None, typer.Option(
-    "--template-dir", help="Folder whose templates override docpipe's.")]
+    "--template-dir", metavar="DIR",
+    help="Folder whose templates override docpipe's (see: docpipe templates export).")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
 PageTimeoutOpt = Annotated[float, typer.Option(
     "--page-timeout", min=0, help="Seconds one page may take in a worker before it fails "
     "alone (0: no limit).")]
@@ -97,7 +198,6 @@ PageMemoryOpt = Annotated[int, typer.Option(
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", envvar="DOCPIPE_SCHEDULER", help="Dask scheduler (tcp://HOST:PORT): "
     "each page is a task on that cluster (needs the dask extra of docpipe).")]
-QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
 
 
 class InputKind(StrEnum):
@@ -107,45 +207,57 @@ class InputKind(StrEnum):
 
 
 FromOpt = Annotated[InputKind | None, typer.Option(
-    "--from", help="Read every input as this kind (txt, html, mhtml), whatever its name or "
+    "--from", case_sensitive=False, metavar="KIND",
+    help="Read every input as this kind (txt, html, mhtml), whatever its name or "
     "content says. Also reads files docpipe would refuse as not a page.")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="A page with a warning (no headline, no date, a short or cut-off text, "
     "lines dropped by learning …) counts as failed: exit 1, its outputs not written.")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "-v", "--verbose", help="Show each stage (read, parse, transform, each format) and its "
+    "time, per page, on stderr.")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", metavar="FILE", envvar="DOCPIPE_CONFIG", is_eager=True,
+    callback=_load_config, show_envvar=False,
+    help="Settings file (default: ./docpipe.toml, or [tool.docpipe] in ./pyproject.toml; "
+    "also DOCPIPE_CONFIG). Command-line options beat it.")]
 
 
-def _settings(*, formats="pdf,docx", to=None, out=Path("out"), summary_sentences=2,
-              encoding=None, rules=None, max_bytes=0, template_dir=None, kind=None,
-              strict=False):
-    from .decode import codec_name
-    from .pipeline import Settings
-    from .readers import ReadOptions
-    from .writers import WRITERS, RenderOptions
+FolderImagesOpt = Annotated[bool, typer.Option(
+    "--folder-images", help="Embed local images from anywhere under the page's folder, not "
+    "only its NAME_files/ (pages saved by wget or other tools).")]
+MaxPagesOpt = Annotated[int, typer.Option(
+    "--max-pages", min=0, metavar="N",
+    help="Refuse a page whose PDF would be longer (0: no limit).")]
 
-    fmts = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
-    unknown = [f for f in fmts if f not in WRITERS]
-    if unknown or not fmts:
-        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; "
-                         f"choose from {', '.join(WRITERS)}")
-    if encoding and not codec_name(encoding):
-        raise UsageError(f"unknown encoding {encoding!r}")
-    if template_dir and not Path(template_dir).is_dir():
-        raise UsageError("template folder not found", str(template_dir))
-    settings = Settings(
-        formats=fmts,
-        variant=to.value if to else None,
-        out_dir=out,
-        summary_sentences=summary_sentences,
-        strict=strict,
-        read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ()),
-                         kind=kind.value if kind else None),
-        render=RenderOptions(template_dir=str(template_dir) if template_dir else None),
-    )
-    from .profiles import site_profiles
 
-    site_profiles(settings.read.rules)  # a bad rules folder is a usage error, said once
-    return settings
+class Punct(StrEnum):
+    auto = "auto"
+    keep = "keep"
+
+
+PunctOpt = Annotated[Punct, typer.Option(
+    "--punct", case_sensitive=False, metavar="MODE",
+    help="auto: regional punctuation (「」 for hant/tw/twp/hk, full-width ，：；？！（） "
+    "between Chinese characters); keep: leave the text as it was.")]
+OrganisationOpt = Annotated[str, typer.Option(
+    "--organisation", metavar="NAME",
+    help="Your organisation: in each briefing's header and on the pack cover.")]
+LogoOpt = Annotated[Path | None, typer.Option(
+    "--logo", metavar="FILE", help="Your logo (PNG, SVG or JPEG) for the pack cover.")]
+CreditOpt = Annotated[str | None, typer.Option(
+    "--credit", metavar="TEXT", help="Closing credit line, replacing docpipe's.")]
+NoCreditOpt = Annotated[bool, typer.Option("--no-credit", help="No closing credit line.")]
+PdfVariantOpt = Annotated[str | None, typer.Option(
+    "--pdf-variant", metavar="VARIANT",
+    help="PDF for archives or accessibility: pdf/a-2b, pdf/a-3b or pdf/ua-1.")]
+
+
+def _settings(**options):
+    """Every option checked, as one Settings record (api.settings)."""
+    from .api import settings
+
+    return settings(**options)
 
 
 def _explain(art) -> None:
@@ -158,30 +270,47 @@ def _explain(art) -> None:
 
 def warn(path: str, warnings: list[str]) -> None:
     """Each warning as one stderr line naming the file: what to check before forwarding."""
+    from .errors import describe
+
     for w in warnings:
-        typer.echo(f"docpipe: warning: {path}: {w}", err=True)
+        typer.echo(f"docpipe: warning: {describe(path)}: {describe(w)}", err=True)
 
 
-def _internal(path: str, exc: BaseException) -> str:
-    if DEBUG["on"]:
-        traceback.print_exc()
-    detail = " ".join(str(exc).split())  # one line, however the exception spells it
-    if len(detail) > 200:
-        detail = detail[:200] + "…"
-    return f"{path}: internal error: {type(exc).__name__}: {detail} (run with --debug for details)"
+def _stages(name: str, stages: list[tuple[str, float]]) -> None:
+    """-v: one line per page, each stage and its time."""
+    parts = ", ".join(f"{stage} {sec * 1000:.0f} ms" for stage, sec in stages)
+    typer.echo(f"{name}: {parts}; total {sum(s for _, s in stages):.2f} s", err=True)
 
 
 DEFAULT_MAX = 20_000_000
 
+CONVERT_EXAMPLES = """\b
+Examples:
+  docpipe convert page.txt -o out           # out/page.pdf, out/page.docx
+  docpipe convert page.html -o brief.pdf --to tw    # exactly brief.pdf, Taiwan script
+  docpipe convert saved/ -o out -f all      # every format of every page in saved/
+  docpipe convert - -o - -f md < page.txt   # Markdown on stdout
+"""
 
-@app.command()
+
+@app.command(cls=DocpipeCommand, epilog=CONVERT_EXAMPLES)
 @user_errors
 def convert(
-    inputs: Annotated[list[str], typer.Argument(help="Pages (.txt, .html), folders, globs or -.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
-    formats: Annotated[str, typer.Option("-f", "--formats",
-                                         help="Comma-separated: pdf,docx,html,md,json.")] = "pdf,docx",
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(
+        metavar="INPUT", help="Pages (.txt, .html), folders, globs, or - for stdin.")],
+    out: Annotated[str, typer.Option(
+        "-o", "--out", metavar="DIR|FILE|-",
+        help="Output folder (OUT/<page>.pdf …); or one file, its format from its suffix "
+        "(brief.pdf, .docx, .html, .md, .json); or - for stdout (one format).")] = "out",
+    formats: Annotated[str | None, typer.Option(
+        "-f", "--formats", metavar="FORMATS",
+        help="Comma-separated: pdf,docx,html,md,json, or all. Default: pdf,docx "
+        "(with -o FILE: its suffix).")] = None,
     to: ToOpt = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", metavar="STEM",
+        help="Name the outputs of a single input (stdin too): OUT/STEM.pdf …")] = None,
     explain: Annotated[bool, typer.Option("--explain",
                                           help="Print each dropped line and its rule.")] = False,
     summary_sentences: SummaryOpt = 2,
@@ -189,71 +318,68 @@ def convert(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
+    punct: PunctOpt = Punct.auto,
+    organisation: OrganisationOpt = "",
+    logo: LogoOpt = None,
+    credit: CreditOpt = None,
+    no_credit: NoCreditOpt = False,
+    pdf_variant: PdfVariantOpt = None,
+    max_pages: MaxPagesOpt = 500,
+    folder_images: FolderImagesOpt = False,
+    config: ConfigOpt = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, help="Worker processes (1: "
                                       "convert in this process; 0: one per CPU).")] = 1,
     page_timeout: PageTimeoutOpt = 120.0,
     page_memory: PageMemoryOpt = 2048,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …"""
-    from .outputs import ensure_dir
-    from .pipeline import check_collisions, convert_one, expand_inputs, read_options_for
+    """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
 
-    settings = _settings(formats=formats, to=to, out=out, summary_sentences=summary_sentences,
-                         encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, kind=from_, strict=strict)
-    bad_inputs: list[DocpipeError] = []
-    paths = expand_inputs(inputs, bad_inputs)
-    ensure_dir(settings.out_dir)
-    clashes = check_collisions(paths)
-    read_opts = read_options_for(paths, settings)
-    failed = len(bad_inputs)
-    for problem in bad_inputs:  # an empty folder or a pattern that matches nothing
-        err(str(problem))
-    counts = {"failed": failed}
+    Prints the files written, one per line."""
+    from .api import file_format, iter_convert
 
-    def show(result) -> None:
+    if formats and file_format(out) and ctx.get_parameter_source("formats").name == \
+            "DEFAULT_MAP":
+        formats = None  # -o brief.pdf on the command line beats formats in the config file
+    failed = 0
+    for result in iter_convert(inputs, out, formats=formats, name=name, debug=DEBUG["on"],
+                               to=to, summary_sentences=summary_sentences,
+                               template_dir=template_dir, encoding=encoding, rules=rules,
+                               max_bytes=max_bytes, kind=from_, strict=strict,
+                               punct=punct.value, organisation=organisation, logo=logo,
+                               credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
+                               max_pages=max_pages, folder_images=folder_images,
+                               jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
+                               page_memory=page_memory):
         if result.article and explain:
             _explain(result.article)
         if result.article and not strict:
             warn(result.input, result.article.warnings)
+        if verbose and not quiet and result.stages:
+            _stages(result.input, result.stages)
         if not result.ok:
             err(result.error)
-            counts["failed"] += 1
+            failed += 1
         elif not quiet:
-            typer.echo(" ".join(str(p) for p in result.outputs))
-
-    for path in paths:
-        if path in clashes:
-            err(clashes[path])
-            counts["failed"] += 1
-    paths = [p for p in paths if p not in clashes]
-    if jobs != 1 or scheduler:  # render workers (the pack's pool, or a Dask cluster)
-        from .batch import convert_pages
-
-        convert_pages(paths, settings, read_opts, show, jobs=jobs, scheduler=scheduler,
-                      page_timeout=page_timeout, page_memory=page_memory)
-        paths = []
-    for path in paths:
-        try:
-            result = convert_one(path, settings, read_opts=read_opts[path])
-        except Exception as exc:  # a bug must not take the other pages down
-            err(_internal(path, exc))
-            counts["failed"] += 1
-            continue
-        show(result)
-    failed = counts["failed"]
+            for path in result.outputs:
+                typer.echo(str(path))
     if failed:
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=DocpipeCommand, epilog="""\b
+Examples:
+  docpipe extract page.txt                     # the article as JSON
+  docpipe extract page.html --to tw --explain  # Taiwan script; dropped lines on stderr
+""")
 @user_errors
 def extract(
-    input: Annotated[str, typer.Argument(help="One page (.txt, .html) or - for stdin.")],
+    input: Annotated[str, typer.Argument(metavar="INPUT",
+                                         help="One page (.txt, .html) or - for stdin.")],
     to: ToOpt = None,
     explain: Annotated[bool, typer.Option("--explain",
                                           help="Also print each dropped line on stderr.")] = False,
@@ -261,27 +387,35 @@ def extract(
     encoding: EncodingOpt = None,
     rules: RulesOpt = None,
     max_bytes: MaxBytesOpt = DEFAULT_MAX,
+    verbose: VerboseOpt = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet",
+                                        help="Only the JSON and errors (no -v, --explain).")
+                     ] = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
+    punct: PunctOpt = Punct.auto,
+    folder_images: FolderImagesOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
-    from .pipeline import load
+    from .api import extract as extract_article
     from .writers.json import dumps
 
-    settings = _settings(to=to, summary_sentences=summary_sentences, encoding=encoding,
-                         rules=rules, max_bytes=max_bytes, kind=from_, strict=strict)
-    with contextlib.suppress(OSError):  # a name too long is reported when read
-        if Path(input).is_dir():
-            raise UsageError("extract takes one page, not a folder", input)
+    stages: list[tuple[str, float]] = []
     try:
-        art = load(input, settings)
+        art = extract_article(Path(input) if input != "-" else "-", to=to,
+                              summary_sentences=summary_sentences, encoding=encoding,
+                              rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
+                              punct=punct.value, folder_images=folder_images, stages=stages)
     except DocpipeError as exc:
         if explain and getattr(exc, "article", None) is not None:
             _explain(exc.article)
         raise
-    if explain:
+    if explain and not quiet:
         _explain(art)
     warn(input, art.warnings)
+    if verbose and not quiet:
+        _stages(input, stages)
     sys.stdout.write(dumps(art))
 
 
@@ -291,19 +425,27 @@ class Sort(StrEnum):
     input = "input"
 
 
-@app.command()
+@app.command(cls=DocpipeCommand, epilog="""\b
+Examples:
+  docpipe pack pages/ -o out/week --name week --title "一周简报"
+  docpipe pack pages/*.html -o out/tw --to tw --no-pages -j 2
+""")
 @user_errors
 def pack(
-    inputs: Annotated[list[str], typer.Argument(help="Pages (.txt, .html), folders or globs.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")],
-    name: Annotated[str, typer.Option("--name", help="Pack file name: OUT/NAME.pdf, .docx, "
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT",
+                                                help="Pages (.txt, .html), folders or globs.")],
+    out: Annotated[Path, typer.Option("-o", "--out", metavar="DIR", help="Output folder.")],
+    name: Annotated[str, typer.Option("--name", metavar="STEM",
+                                      help="Pack file name: OUT/NAME.pdf, .docx, "
                                       ".json.")] = "pack",
-    title: Annotated[str | None, typer.Option("--title", help="Title on the cover "
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT",
+                                              help="Title on the cover "
                                               "(default: 简报汇编).")] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, metavar="N",
                                       help="Worker processes (0: one per CPU).")] = 0,
     to: ToOpt = None,
-    sort: Annotated[Sort, typer.Option("--sort", help="Order: date (then title), title, "
+    sort: Annotated[Sort, typer.Option("--sort", case_sensitive=False, metavar="ORDER",
+                                       help="Order: date (then title), title, "
                                        "or input order.")] = Sort.date,
     pages: Annotated[bool, typer.Option("--pages/--no-pages",
                                         help="Also write each page's own briefing.")] = True,
@@ -317,22 +459,39 @@ def pack(
     quiet: QuietOpt = False,
     from_: FromOpt = None,
     strict: StrictOpt = False,
+    punct: PunctOpt = Punct.auto,
+    organisation: OrganisationOpt = "",
+    logo: LogoOpt = None,
+    credit: CreditOpt = None,
+    no_credit: NoCreditOpt = False,
+    pdf_variant: PdfVariantOpt = None,
+    issue: Annotated[str | None, typer.Option(
+        "--issue", metavar="TEXT",
+        help="Issue label on the cover (第12期); default: the date range.")] = None,
+    max_pages: MaxPagesOpt = 500,
+    folder_images: FolderImagesOpt = False,
+    config: ConfigOpt = None,
     page_timeout: PageTimeoutOpt = 120.0,
     page_memory: PageMemoryOpt = 2048,
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
-    from .pack import PackOptions, build_pack, summary_lines
+    from .api import pack as build
+    from .pack import summary_lines
     from .progress import progress_for
 
-    settings = _settings(to=to, out=out, summary_sentences=summary_sentences,
-                         encoding=encoding, rules=rules, max_bytes=max_bytes,
-                         template_dir=template_dir, kind=from_, strict=strict)
-    opts = PackOptions(name=name, title=title, jobs=jobs, sort=sort.value, pages=pages,
-                       force=force, page_timeout=page_timeout, page_memory=page_memory,
-                       scheduler=scheduler)
-    report = build_pack(inputs, settings, opts, progress_for(sys.stderr, quiet))
+    report = build(inputs, out, name=name, title=title, jobs=jobs, sort=sort.value,
+                   pages=pages, force=force, progress=progress_for(sys.stderr, quiet),
+                   to=to, summary_sentences=summary_sentences, encoding=encoding,
+                   rules=rules, max_bytes=max_bytes, template_dir=template_dir,
+                   kind=from_, strict=strict, punct=punct.value, organisation=organisation,
+                   logo=logo, credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
+                   issue=issue, max_pages=max_pages, folder_images=folder_images,
+                   page_timeout=page_timeout, page_memory=page_memory, scheduler=scheduler)
+    for e in report.entries:
+        if e.article is not None and not strict:
+            warn(e.input, e.article.warnings)
     for e in report.failed:
         err(e.error)
     if report.pack_error:
@@ -344,12 +503,65 @@ def pack(
         raise typer.Exit(1)
 
 
-@app.command()
-def doctor() -> None:
+@app.command(cls=DocpipeCommand, epilog="""\b
+Example:
+  docpipe doctor -q        # nothing printed (exit 0) when all is ready
+""")
+def doctor(
+    quiet: Annotated[bool, typer.Option("-q", "--quiet",
+                                        help="Print only what needs fixing.")] = False,
+) -> None:
     """Check fonts, HarfBuzz subsetting and OpenCC configs; say how to fix each problem."""
     from .doctor import run
 
-    raise typer.Exit(run(typer.echo))
+    raise typer.Exit(run(_quiet_doctor if quiet else typer.echo))
+
+
+def _quiet_doctor(line: str) -> None:
+    if not line.startswith(("ok ", "all good")):
+        typer.echo(line)
+
+
+@app.command("config", cls=DocpipeCommand, epilog="""\b
+Examples:
+  docpipe config                         # what applies in this folder
+  docpipe config --config ~/briefs.toml  # what that file gives
+""")
+@user_errors
+def show_config(ctx: typer.Context, config: ConfigOpt = None) -> None:
+    """Print the settings every command would use here, as TOML, and where each one comes
+    from (the config file or the default)."""
+    from .config import report
+
+    for line in report(ctx, ctx.meta["docpipe.config"]):
+        typer.echo(line)
+
+
+templates_app = typer.Typer(cls=DocpipeGroup, no_args_is_help=True,
+                            help="The briefing templates: export them to edit your own.",
+                            epilog="Example: docpipe templates export mytpl")
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.command("export", cls=DocpipeCommand, epilog="""\b
+Example:
+  docpipe templates export mytpl     # then edit mytpl/briefing.css …
+  docpipe convert page.txt --config mytpl/docpipe.toml
+""")
+@user_errors
+def templates_export(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write them into.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")
+                     ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write docpipe's templates (briefing/article/pack HTML, CSS, labels) and a commented
+    docpipe.toml naming the folder as template_dir, ready to edit."""
+    from .templates import export
+
+    for path in export(folder, force=force):
+        if not quiet:
+            typer.echo(str(path))
 
 
 def main() -> None:

@@ -10,6 +10,25 @@ from .transforms.chinese import CONFIGS, LANG
 
 FIX_FONTS = "sudo apt-get install -y fonts-noto-cjk"
 FIX_HB = "sudo apt-get install -y libharfbuzz-subset0"
+FIX_FALLBACK = "sudo apt-get install -y fonts-hanazono fonts-babelstone-han fonts-noto-color-emoji"
+#: blocks every character of which a briefing must draw (Ext-G/H: no Debian font has all)
+MUST_COVER = ("CJK Ext-A", "CJK Unified", "CJK Ext-B", "CJK Ext-C", "CJK Ext-D", "CJK Ext-E",
+              "CJK Ext-F", "emoji (1F600-1F64F)")
+
+
+def glyph_coverage(region: str = "SC") -> tuple[bool, str]:
+    """(every MUST_COVER block complete, one line of per-block coverage) for the PDF's
+    font stack, as writers/glyphs.py checks each page against it."""
+    from .writers import RenderOptions
+    from .writers.glyphs import BLOCKS, stack_coverage
+
+    cover = stack_coverage(region, RenderOptions())
+    if cover is None:
+        return False, "glyph coverage: unknown (fontconfig's fc-match is missing)"
+    shares = {name: cover.count(a, b) / (b - a + 1) for name, (a, b) in BLOCKS.items()}
+    ok = all(shares[name] == 1 for name in MUST_COVER)
+    line = ", ".join(f"{name.replace('CJK ', '')} {share:.0%}" for name, share in shares.items())
+    return ok, f"glyph coverage of the PDF fonts: {line}"
 
 
 def matched_font(family: str, lang: str) -> str:
@@ -54,6 +73,9 @@ def run(echo: Callable[[str], None]) -> int:
                + (f"{family} ({found.split('|')[-1]})" if found else "none found")
                + ("" if exact or not ok else f"; wanted {body}, falls back"), FIX_FONTS)
 
+    ok, line = glyph_coverage()
+    report(ok, line, FIX_FALLBACK)
+
     try:
         from .writers.fonts import load_weasyprint
 
@@ -72,6 +94,17 @@ def run(echo: Callable[[str], None]) -> int:
     except (ImportError, OSError) as exc:
         report(False, f"WeasyPrint cannot load: {exc}",
                "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
+
+    from .versions import installed_versions, outside_tested, tested_ranges
+
+    ranges = tested_ranges()
+    off = outside_tested(ranges, installed_versions(ranges))
+    for line in off:
+        report(False, f"library version: {line}", "pip install -e . (or the versions named "
+               "in docpipe's pyproject.toml)")
+    if ranges and not off:
+        report(True, "library versions within the tested ranges: "
+               + ", ".join(f"{n} {v}" for n, v in installed_versions(ranges).items()))
 
     from .transforms.chinese import converter
 

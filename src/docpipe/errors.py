@@ -10,7 +10,25 @@ class DocpipeError(Exception):
 
     def __init__(self, message: str, path: str | None = None):
         self.path = path
-        super().__init__(f"{path}: {message}" if path else message)
+        super().__init__(f"{describe(path)}: {message}" if path else message)
+
+
+def describe(text: str) -> str:
+    """`text` (a file name) fit for one error line: control characters, a newline above
+    all, escaped as Python does, so a file name cannot start a `docpipe: error:` line."""
+    if text.isprintable():
+        return text
+    return "".join(repr(ch)[1:-1] if _breaks_a_line(ch) else ch for ch in text)
+
+
+def _breaks_a_line(ch: str) -> bool:
+    """Control characters, line and paragraph separators, and bidi overrides: what could
+    start a new line or reorder one. Unassigned or new code points are shown as they are
+    (a missing-glyph warning names them)."""
+    import unicodedata
+
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp") or \
+        "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
 
 
 class InputError(DocpipeError):

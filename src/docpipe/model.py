@@ -15,9 +15,9 @@ class Block:
     """One body block. `lead_in` is the bold run-in of a point such as `第一,…。`."""
 
     text: str
-    kind: str = "para"  # para | heading | point | image
+    kind: str = "para"  # para | heading | point | image; notices: addressee | attachment | attachment-item | signature
     lead_in: str = ""
-    src: str = ""  # image: local path relative to the page's folder
+    src: str = ""  # image: local path relative to the Article.base_dir (its image folder)
     caption: str = ""
 
     @property
@@ -53,7 +53,7 @@ class Article:
     variant: str = "hans"  # hans | hant | tw | twp | hk: the script of every text field
     dropped: list[Dropped] = field(default_factory=list)
     input_path: str = ""
-    base_dir: str = ""  # folder local images may be read from
+    base_dir: str = ""  # folder local images may be read from (the page's NAME_files/)
     log: list[str] = field(default_factory=list)  # what transforms did, for --explain
     # What docpipe is unsure of (no headline, a short body, lines dropped by learning …):
     # printed on stderr, carried by the JSON and the pack manifest; --strict fails on them.
@@ -99,7 +99,8 @@ class Article:
 
 
 VARIANTS = ("hans", "hant", "tw", "twp", "hk")
-BLOCK_KINDS = ("para", "heading", "point", "image")
+BLOCK_KINDS = ("para", "heading", "point", "image",  # and the parts of a notice:
+               "addressee", "attachment", "attachment-item", "signature")
 _STR_FIELDS = ("title", "site", "source", "author", "editor", "url", "lead", "editor_note",
                "summary", "variant", "input_path", "base_dir")
 

@@ -61,3 +61,60 @@ def write_bytes(target: Path, data: bytes, after_signal: bool = False) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+#: The pack's cache file in its output folder (pack.CACHE_NAME; a test keeps them equal).
+PACK_CACHE_NAME = ".docpipe-cache.json"
+
+
+def name_too_long(folder: Path, name: str) -> bool:
+    """Whether the file name `name` is longer than `folder`'s file system allows."""
+    try:
+        limit = os.pathconf(folder if folder.is_dir() else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    return len(os.fsencode(name)) > limit
+
+
+class Protected:
+    """What no output may replace: the run's inputs (symlinks and hard links seen
+    through), each page's `NAME_files/` image folder, and a pack's cache."""
+
+    def __init__(self, inputs: list[str], out_dir: Path):
+        self.files: set[Path] = set()
+        self.ids: set[tuple[int, int]] = set()
+        self.folders: list[Path] = []
+        for item in inputs:
+            if item == "-":
+                continue
+            p = Path(item)
+            with contextlib.suppress(OSError, ValueError):
+                self.files.add(p.resolve())
+                st = p.stat()
+                self.ids.add((st.st_dev, st.st_ino))
+            with contextlib.suppress(OSError, ValueError):
+                folder = p.parent / f"{p.stem}_files"
+                if folder.is_dir():
+                    self.folders.append(folder.resolve())
+        with contextlib.suppress(OSError, ValueError):
+            self.files.add((out_dir / PACK_CACHE_NAME).resolve())
+
+    def problem(self, target: Path) -> str:
+        """Why writing `target` would destroy an input, as "would …" ("" when not)."""
+        try:
+            real = target.resolve()
+        except (OSError, ValueError):
+            return ""
+        hit = real in self.files
+        if not hit:
+            with contextlib.suppress(OSError):
+                st = target.stat()
+                hit = (st.st_dev, st.st_ino) in self.ids
+        if hit:
+            if real.name == PACK_CACHE_NAME:
+                return "would overwrite the pack's cache"
+            return "would overwrite an input"
+        for folder in self.folders:
+            if real.is_relative_to(folder):
+                return f"would go into the image folder {folder.name}/ of a page"
+        return ""

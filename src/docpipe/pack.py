@@ -66,6 +66,8 @@ from .pipeline import (
     STDIN,
     Settings,
     check_collisions,
+    check_overwrites,
+    check_pack_outputs,
     expand_inputs,
     output_stem,
     read_bytes,
@@ -93,6 +95,7 @@ class PackOptions:
     page_timeout: float = DEFAULT_PAGE_TIMEOUT  # seconds per page (0: no limit)
     page_memory: int = DEFAULT_PAGE_MEMORY  # MB of a worker's RSS per page (0: no limit)
     scheduler: str | None = None  # tcp://HOST:PORT of a Dask scheduler; None: local workers
+    issue: str | None = None  # the cover's issue label (第12期); default: the date range
 
 
 def page_budget(timeout: float, memory: int) -> Callable[[Any], Budget]:
@@ -154,7 +157,9 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
     created = source_date()
     page_settings = dataclasses.replace(settings, formats=PAGE_FORMATS if opts.pages else ())
     read_opts = read_options_for(paths, settings)
-    clashes = check_collisions(paths) if opts.pages else {}
+    clashes = {**check_collisions(paths), **check_overwrites(paths, page_settings)} \
+        if opts.pages else {}
+    check_pack_outputs(paths, out, name)
     common = {
         "docpipe": __version__,
         "code": code_hash(),
@@ -190,7 +195,8 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
                         "read": dataclasses.asdict(read_opts[path])})
         allowed = {f"{e.stem}.pdf", f"{e.stem}.docx"} if opts.pages else set()
         hit = None if opts.force else restore(
-            cache["pages"].get(str(Path(path).resolve())), e.key, path, allowed, out)
+            cache["pages"].get(str(Path(path).resolve())), e.key, path, allowed, out,
+            read_opts[path].folder_images)
         if hit is not None:
             e.status, e.article, text, e.outputs = hit
             if e.status == "failed":

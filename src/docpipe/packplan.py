@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import digest
+from .cache import digest, sha
 from .model import Article
 from .pipeline import Settings
-from .writers import Labels, labels_for
+from .writers import Labels, RenderOptions, labels_for
 from .writers.collection import PackJob
 
 SORTS = ("date", "title", "input")
@@ -122,6 +122,20 @@ def cover_data(title: str, arts: list[Article], variant: str, L: Labels) -> dict
             "subtitle": f"{span} · {count}"}
 
 
+def branding(render: RenderOptions, opts: Any, cover: dict[str, Any],
+             when: str | None, variant: str) -> dict[str, Any]:
+    """What the cover shows beside the title: organisation, logo, issue label, date."""
+    from .writers import logo_uri
+
+    issue = opts.issue or cover["dates"]
+    if opts.issue and variant != "hans":
+        from .transforms.chinese import convert_text
+
+        issue = convert_text(issue, variant)
+    return {"organisation": render.organisation, "logo": logo_uri(render),
+            "logo_path": render.logo or "", "issue": issue, "date": (when or "")[:10]}
+
+
 def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
               created: str | None, cache: dict
               ) -> tuple[list[PackJob], str, list[Entry]] | None:
@@ -145,12 +159,18 @@ def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
     report.title, report.variant = title, variant
     newest = max((a.published for a in arts if a.published), default=None)
     when = created or newest
+    logo = Path(settings.render.logo) if settings.render.logo else None
     key = digest({**common, "pages": [e.key for e in ok], "title": title, "sort": opts.sort,
-                  "name": name, "variant": variant, "created": when})
+                  "name": name, "variant": variant, "created": when, "issue": opts.issue,
+                  "logo": sha(logo.read_bytes()) if logo and logo.is_file() else ""})
     if (not opts.force and cache["pack"].get("key") == key
             and all(t.is_file() for t in targets)):
         return None
     cover = cover_data(title, arts, variant, L)
+    cover.update(branding(settings.render, opts, cover, when, variant))
+    if not opts.issue:  # the issue label is the date range: not twice on the cover
+        span = L.words.get("date_range", "时间范围")
+        cover["facts"] = [f for f in cover["facts"] if f[0] != span]
     items = tuple((f"b{i:03d}", e.article) for i, e in enumerate(ok, 1))
     jobs = [PackJob(kind, target, items, cover, variant, when, settings.render)
             for kind, target in zip(("pdf", "docx"), targets, strict=True)]

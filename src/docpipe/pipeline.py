@@ -10,10 +10,11 @@ import glob
 import multiprocessing
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DocpipeError, InputError
+from .errors import DocpipeError, InputError, UsageError
 from .model import Article
 from .readers import SUFFIXES, ReadOptions, read
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions, write
@@ -31,6 +32,7 @@ class Settings:
     summary_sentences: int = 2
     summary_chars: int = 120
     keywords: int = 8
+    punct: str = "auto"  # auto: regional typography (transforms/punctuation.py); keep
     strict: bool = False  # a page with warnings fails (exit 1), its outputs unwritten
     read: ReadOptions = field(default_factory=ReadOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
@@ -42,6 +44,7 @@ class Result:
     outputs: list[Path] = field(default_factory=list)
     article: Article | None = None
     error: str = ""
+    stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, seconds): -v
 
     @property
     def ok(self) -> bool:
@@ -88,27 +91,12 @@ def expand_inputs(inputs: list[str], errors: list[InputError] | None = None) -> 
 
 
 def read_bytes(path: str, max_bytes: int = 0) -> bytes:
-    from .decode import too_big
+    """One input's bytes, at most `max_bytes` (0: no limit): see `inputs.read_file`."""
+    from .inputs import read_file, read_stream
 
     if path == STDIN:
-        data = sys.stdin.buffer.read(max_bytes + 1) if max_bytes else sys.stdin.buffer.read()
-        if max_bytes and len(data) > max_bytes:
-            raise InputError(f"input is over the limit of {max_bytes} bytes "
-                             "(raise it with --max-bytes, 0 for no limit)", "<stdin>")
-        return data
-    p = Path(path)
-    try:
-        if max_bytes and (size := p.stat().st_size) > max_bytes:
-            raise too_big(size, max_bytes, path)
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a page", path) from None
-    except PermissionError:
-        raise InputError("permission denied", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
+        return read_stream(sys.stdin.buffer, max_bytes, "<stdin>")
+    return read_file(path, max_bytes)
 
 
 def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOptions]:
@@ -124,10 +112,10 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
     for p in files:
         try:
             data = read_bytes(p, settings.read.max_bytes)
-        except DocpipeError:
-            continue  # reported when the page itself is read
-        page = page_of(p, data, settings.read.encoding, settings.read.rules,
-                       kind=settings.read.kind)
+            page = page_of(p, data, settings.read.encoding, settings.read.rules,
+                           kind=settings.read.kind)
+        except Exception:  # noqa: BLE001 -- reported when the page itself is read
+            continue  # one bad input never stops the others
         if page is not None:
             pages.append(page)
     for p, learnt in learn(pages).items():
@@ -136,9 +124,12 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
 
 
 def transform(art: Article, settings: Settings) -> Article:
-    """Summary, keywords and script conversion: every step logged for --explain."""
+    """Summary, keywords, script conversion, punctuation and notice layout: every step
+    logged for --explain."""
     from .transforms.chinese import convert_article, detect_variant
     from .transforms.keywords import keywords
+    from .transforms.notice import mark_notice
+    from .transforms.punctuation import fix_article
     from .transforms.summary import add_summary
 
     pairs = keywords(art.kept_text(), settings.keywords)
@@ -146,8 +137,12 @@ def transform(art: Article, settings: Settings) -> Article:
                               log=[*art.log, "keywords: " + " ".join(w for w, _ in pairs)])
     art = add_summary(art, dict(pairs), settings.summary_sentences, settings.summary_chars)
     if settings.variant:
-        return convert_article(art, settings.variant)
-    return dataclasses.replace(art, variant=detect_variant(art.kept_text()))
+        art = convert_article(art, settings.variant)
+    else:
+        art = dataclasses.replace(art, variant=detect_variant(art.kept_text()))
+    if settings.punct != "keep":
+        art = fix_article(art)
+    return mark_notice(art)
 
 
 def _test_crash_hook(path: str) -> None:
@@ -159,12 +154,22 @@ def _test_crash_hook(path: str) -> None:
         os._exit(70)
 
 
-def load(path: str, settings: Settings, data: bytes | None = None) -> Article:
-    """One input, read (unless its bytes are given), parsed and transformed."""
+def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None = None,
+         data: bytes | None = None) -> Article:
+    """One input, read (unless its bytes are given), parsed and transformed; each stage's
+    time goes to `stages`."""
     _test_crash_hook(path)
+    t0 = time.perf_counter()
     if data is None:
         data = read_bytes(path, settings.read.max_bytes)
-    art = transform(read(data, path if path != STDIN else "<stdin>", settings.read), settings)
+    t1 = time.perf_counter()
+    art = read(data, path if path != STDIN else "<stdin>", settings.read)
+    t2 = time.perf_counter()
+    art = transform(art, settings)
+    if "pdf" in settings.formats:
+        art = check_glyphs(art, settings)
+    if stages is not None:
+        stages += [("read", t1 - t0), ("parse", t2 - t1), ("transform", time.perf_counter() - t2)]
     if settings.strict and art.warnings:
         from .errors import StrictError
 
@@ -173,15 +178,29 @@ def load(path: str, settings: Settings, data: bytes | None = None) -> Article:
     return art
 
 
+def check_glyphs(art: Article, settings: Settings) -> Article:
+    """Warn about characters no installed font can draw in the PDF (writers/glyphs.py)."""
+    from .writers.glyphs import glyph_warning
+
+    warning = glyph_warning(art, settings.render)
+    return dataclasses.replace(art, warnings=[*art.warnings, warning]) if warning else art
+
+
 def output_stem(path: str) -> str:
     return "stdin" if path == STDIN else Path(path).stem
 
 
-def render(art: Article, stem: str, settings: Settings) -> list[Path]:
+def render(art: Article, stem: str, settings: Settings,
+           stages: list[tuple[str, float]] | None = None,
+           targets: dict[str, Path] | None = None) -> list[Path]:
+    """Write each format to OUT/<stem><suffix>, or to the file `targets` names for it."""
     outputs = []
     for fmt in settings.formats:
-        target = settings.out_dir / f"{stem}{WRITERS[fmt][1]}"
+        target = (targets or {}).get(fmt) or settings.out_dir / f"{stem}{WRITERS[fmt][1]}"
+        t0 = time.perf_counter()
         write(fmt, art, target, settings.render)
+        if stages is not None:
+            stages.append((fmt, time.perf_counter() - t0))
         outputs.append(target)
     return outputs
 
@@ -206,14 +225,16 @@ def write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[Path]:
 
 
 def convert_one(
-    path: str, settings: Settings, stem: str | None = None, read_opts: ReadOptions | None = None
+    path: str, settings: Settings, stem: str | None = None, read_opts: ReadOptions | None = None,
+    targets: dict[str, Path] | None = None,
 ) -> Result:
     result = Result(path)
     if read_opts is not None:
         settings = dataclasses.replace(settings, read=read_opts)
     try:
-        result.article = load(path, settings)
-        result.outputs = render(result.article, stem or output_stem(path), settings)
+        result.article = load(path, settings, result.stages)
+        result.outputs = render(result.article, stem or output_stem(path), settings,
+                                result.stages, targets)
     except DocpipeError as exc:
         result.error = str(exc)
         result.article = result.article or getattr(exc, "article", None)
@@ -231,3 +252,41 @@ def check_collisions(paths: list[str]) -> dict[str, str]:
         else:
             seen[stem] = p
     return clash
+
+
+def check_overwrites(paths: list[str], settings: Settings, stem: str | None = None,
+                     targets: dict[str, Path] | None = None) -> dict[str, str]:
+    """Inputs whose outputs would replace an input, go into a page's image folder or the
+    pack's cache, or have a name too long for the file system: path -> message.
+    `stem` (--name) and `targets` (-o FILE) name the outputs as `render` will."""
+    from .outputs import Protected, name_too_long
+
+    guard = Protected(paths, settings.out_dir)
+    bad: dict[str, str] = {}
+    for p in paths:
+        for fmt in settings.formats:
+            target = (targets or {}).get(fmt) or \
+                settings.out_dir / f"{stem or output_stem(p)}{WRITERS[fmt][1]}"
+            if name_too_long(settings.out_dir, target.name):
+                bad[p] = (f"{p}: output name {target.name[:40]}… is too long for the file "
+                          "system (rename the page)")
+                break
+            if problem := guard.problem(target):
+                bad[p] = f"{p}: its output {target} {problem}"
+                break
+    return bad
+
+
+def check_pack_outputs(paths: list[str], out_dir: Path, name: str) -> None:
+    """UsageError when the pack's own files (NAME.pdf, .docx, .json) cannot be written
+    without destroying an input, or when NAME is too long for the file system."""
+    from .outputs import Protected, name_too_long
+
+    guard = Protected(paths, out_dir)
+    for suffix in (".docx", ".json", ".pdf"):
+        target = out_dir / f"{name}{suffix}"
+        if name_too_long(out_dir, target.name) or name_too_long(out_dir, f".{target.name}"):
+            raise UsageError(f"pack name {name[:40]}… is too long for the file system "
+                             "(choose a shorter --name)")
+        if problem := guard.problem(target):
+            raise UsageError(f"pack output {target} {problem}")

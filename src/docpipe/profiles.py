@@ -78,8 +78,13 @@ class Profile:
 
 
 def _load(path: Path) -> Profile:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    from .errors import InputError
+    from .inputs import read_file
+
+    try:  # bounded, and a FIFO or device named *.toml is refused, not waited on
+        data = tomllib.loads(read_file(str(path), 1_000_000).decode("utf-8"))
+    except InputError as exc:
+        raise UsageError(f"bad rules file: {exc}") from None
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"bad rules file: {exc}", str(path)) from None
     site = data.get("site", {})
@@ -147,6 +152,7 @@ class Patterns:
     comment_marker: re.Pattern[str]
     boilerplate_sentence: re.Pattern[str]
     not_headline: re.Pattern[str]
+    title_label: re.Pattern[str]
     follow_date: re.Pattern[str]
 
 

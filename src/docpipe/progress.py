@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .errors import describe
+
 
 class PlainProgress:
     """One line per page on stderr: for logs, CI and Make."""
@@ -26,7 +28,7 @@ class PlainProgress:
         self.n += 1
         width = len(str(self.total))
         state = "ok" if entry.status == "ok" else entry.status
-        self.echo(f"[{self.n:>{width}}/{self.total}] {state:<6} {entry.input}")
+        self.echo(f"[{self.n:>{width}}/{self.total}] {state:<6} {describe(entry.input)}")
 
     def pack(self, message: str) -> None:
         self.echo(message)

@@ -56,9 +56,11 @@ def _failure(path: str, exc: BaseException) -> dict[str, Any]:
 def build_page(task: PageTask) -> dict[str, Any]:
     """Read, parse and transform one page, and render its files. Runs in a worker."""
     from .pipeline import load, render_files
+    from .writers.pdf import check_length
 
     try:
-        art = load(task.path, task.settings, task.data)
+        art = load(task.path, task.settings, data=task.data)
+        check_length(art, task.settings.render)  # the pack's PDF holds it too
         files = render_files(art, task.stem, task.settings) if task.settings.formats else []
     except Exception as exc:
         return _failure(task.path, exc)

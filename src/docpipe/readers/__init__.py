@@ -23,6 +23,15 @@ class ReadOptions:
     # (squashed text -> evidence); see pipeline.read_options_for.
     learnt: tuple[tuple[str, str], ...] = ()
     kind: str | None = None  # --from: txt | html | mhtml, overriding the name and content
+    # Images from anywhere under the page's folder, not only its NAME_files/ (pages saved
+    # by wget and other tools); see images.py.
+    folder_images: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 0:
+            from ..errors import UsageError
+
+            raise UsageError(f"max_bytes must be 0 (no limit) or more, not {self.max_bytes}")
 
 
 Reader = Callable[[bytes, str, ReadOptions], Article]
@@ -50,8 +59,12 @@ READERS: dict[str, Reader] = {"txt": _text, "html": _html, "mhtml": _mhtml}
 
 
 def read(data: bytes, path: str, opts: ReadOptions) -> Article:
-    """The reader for the input's kind (`--from`, else its name and content), then what
-    docpipe is unsure of about the result (`trust.assess`)."""
+    """The reader for the input's kind (`--from`, else its name and content), its local
+    images screened (only from the page's own NAME_files/ folder, checked before
+    decoding: images.py), then what docpipe is unsure of about the result
+    (`trust.assess`)."""
+    from ..images import screen
     from ..trust import assess
 
-    return assess(READERS[opts.kind or kind_of(path, data)](data, path, opts))
+    art = READERS[opts.kind or kind_of(path, data)](data, path, opts)
+    return assess(screen(art, opts.folder_images))

@@ -141,6 +141,7 @@ _INLINE = {"a", "span", "b", "i", "em", "strong", "font", "small", "big", "sub",
            "strike", "dfn", "acronym", "data", "output"}
 # What a browser collapses: ASCII white space only. No-break and ideographic spaces
 # (U+00A0, U+3000) inside a line are the page's characters and stay.
+_PAGE_END = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 
@@ -150,6 +151,9 @@ def parse_html(text: str):
     open per paragraph) is kept past libxml2's default depth of 255 (`huge_tree`)."""
     from lxml import html as lxml_html
 
+    # A browser ignores `</body>` and `</html>` (a header include that closes the page
+    # before the article does); libxml2 would drop what follows them.
+    text = _PAGE_END.sub("", text)
     parser = lxml_html.HTMLParser(huge_tree=True, remove_blank_text=False)
     return lxml_html.document_fromstring(text, parser=parser)
 
@@ -322,6 +326,49 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     return read_markup(decoded.text, path, opts, head=head, base=base)
 
 
+def _headline_by_its_date(page: Article, title: str, page_lines: list[str]) -> str:
+    """Why the classifier's headline beats the markup's title, or "" when it does not.
+
+    The classifier's headline stands by the article's date line; a markup title (a blog's
+    name in its <h1>, a section name in <title>) that the page shows only far above that,
+    in its header, or not at all as a line of its own, names the site, not the article."""
+    found = next((x for x in page.log if x.startswith("title: line ")), "")
+    m = re.match(r"title: line (\d+), (.*)", found)
+    if not m or "date/metadata line" not in m[2] or squash(page.title) == squash(title):
+        return ""
+    at = int(m[1]) - 1
+    want = squash(title)
+    where = [i for i, x in enumerate(page_lines) if squash(x) == want]
+    if not where:
+        return "title is not a line of the page" if len(want) < len(squash(page.title)) else ""
+    if all(at - i > 5 for i in where):
+        return f"title {title!r} stands in the page's header"
+    return ""
+
+
+def _widen(chosen: list[int], page_lines: list[str], page: Article, comments: set[int],
+           log: list[str]) -> list[int]:
+    """The library's container, grown by the article lines the line classifier reads right
+    before or after it (a first paragraph outside any <p>, a short last line): where the
+    two extractors agree on the article, none of its lines is left behind."""
+    if not chosen:
+        return chosen
+    body = {squash(b.text) for b in page.body if b.kind != "image"}
+    added: list[int] = []
+    i = chosen[0] - 1
+    while i >= 0 and i not in comments and squash(page_lines[i]) in body:
+        added.append(i)
+        i -= 1
+    i = chosen[-1] + 1
+    while i < len(page_lines) and i not in comments and squash(page_lines[i]) in body:
+        added.append(i)
+        i += 1
+    if added:
+        log.append(f"extraction: {len(added)} line(s) next to trafilatura's container kept, "
+                   "the line classifier reads them as article text too")
+    return sorted({*chosen, *added})
+
+
 def _prose_chars(art: Article | None) -> int:
     return sum(len(squash(b.text)) for b in art.body if b.kind == "para") if art else 0
 
@@ -361,13 +408,17 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
     # The page's visible text through the same line classifier as text input: the metadata
     # line (date, 来源, 作者) is often outside the container the library keeps, and it is
     # the second opinion on where the article is.
-    page = parse(page_lines, profile, Hints(title=title, site=site, url=url, learnt=learnt),
-                 path=path)
+    # Only a headline the markup confirms twice (an <h1> that its <title> repeats) steers
+    # this reading; a weaker one would make the second opinion a copy of the first.
+    strong = "matches its <title>" in title_why
+    page = parse(page_lines, profile, Hints(title=title if strong else "", site=site, url=url,
+                                           learnt=learnt), path=path)
     # Reader comments are never the article, whatever container the library chose.
     comments = {d.line - 1 for d in page.dropped if d.rule.startswith("comment thread")}
     if comments & set(chosen):
         log.append(f"extraction: {len(comments & set(chosen))} line(s) of trafilatura's "
                    "container are a reader-comment thread: left out of it")
+    chosen = _widen(chosen, page_lines, page, comments, log)
     lines = [page_lines[i] for i in chosen if i not in comments]
     art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
                                       learnt=learnt), path=path) if lines else None
@@ -408,6 +459,11 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         # the date line, when it agrees with the <title>, is the better one.
         art.title = page.title
         log.append("title: the headline line in the page's text (agrees with its <title>)")
+    elif page is not None and page.title and (moved := _headline_by_its_date(
+            page, art.title, page_lines)):
+        art.title = page.title
+        log.append(f"title: the headline line in the page's text, by the article's date line "
+                   f"(the markup's {moved})")
     if page is not None:
         filled = []
         for name in ("published", "source", "author", "editor", "views", "site"):

@@ -34,6 +34,9 @@ _DATE = re.compile(
     r"\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>(?:19|20)\d{2})(?!\d))"
     rf"|(?i:(?<!\d)(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon4>{_MONTHS})[a-z]*\.?,?\s+"
     r"(?P<y4>(?:19|20)\d{2})(?!\d))"
+    # The Republic of China calendar of Taiwan's courts and agencies: 民國107年3月13日.
+    r"|(?:中華民國|中华民国|民國|民国)\s*(?P<roc>\d{2,3})\s*年\s*(?P<rm>\d{1,2})\s*月\s*"
+    r"(?P<rd>\d{1,2})\s*日"
 )
 _DIGITS = re.compile(r"\d[\d,]*")
 _DASH_START = re.compile(r"^(——|—|--|－－)")
@@ -76,6 +79,8 @@ def _ymd(m: re.Match[str]) -> tuple[int, int, int]:
     (06/02/2022, the European habit) and month first when not (7/5/2005)."""
     if m["y"]:
         return int(m["y"]), int(m["m"]), int(m["d"])
+    if m["roc"]:
+        return int(m["roc"]) + 1911, int(m["rm"]), int(m["rd"])
     if m["y2"]:
         a, b = int(m["a"]), int(m["b"])
         month_first = bool(m["ampm"]) or b > 12 or (a <= 12 and not m["a"].startswith("0"))
@@ -142,10 +147,12 @@ def _split_label(text: str, labels: tuple[str, ...]) -> str | None:
 
 
 def _rule_for(text: str, profile: Profile, in_body: bool) -> tuple[str, bool] | None:
+    # A short letter-spaced line (郑 重 声 明, 相 关 阅 读) is matched without its spaces too.
+    forms = (text, squash(text)) if len(text) <= 24 and " " in text.strip() else (text,)
     for rule in profile.drops:
         if rule.before and in_body:
             continue
-        if rule.hits(text):
+        if any(rule.hits(t) for t in forms):
             return rule.rule, rule.ends_body
     return None
 
@@ -265,7 +272,7 @@ def _comment_zone(lines: list[_Line], rx: re.Pattern[str]) -> set[int]:
     few lines of each other, the markers and the lines among them are comments."""
     marker = patterns().comment_marker
     marks = [i for i, ln in enumerate(lines)
-             if len(s := squash(ln.text)) <= 60 and marker.match(s) and not rx.search(ln.text)]
+             if len(s := squash(ln.text)) <= 80 and marker.match(s) and not rx.search(ln.text)]
     zone: set[int] = set()
     run: list[int] = []
     for i in [*marks, 10**9]:
@@ -292,8 +299,9 @@ def _breadcrumb_rows(lines: list[_Line], profile: Profile) -> set[int]:
 def _find_title(
     lines: list[_Line], profile: Profile, hints: Hints, rx, hits, core: tuple[int, int],
     weights: list[int],
-) -> tuple[int, str]:
-    """Index of the title line in `lines` (-1 if none) and the evidence that chose it."""
+) -> tuple[int, str, int]:
+    """Index of the title line in `lines` (-1 if none), the evidence that chose it, and
+    the date/metadata line it stands by (-1 if none): that line dates the article."""
     core_start, core_end = core
     limit = len(lines) if core_start < 0 else core_start + 3
     if hints.title:
@@ -302,9 +310,9 @@ def _find_title(
             s = squash(ln.text)
             if s == want or (len(s) >= 6 and (s in want or want in s)
                              and 0.7 * len(want) <= len(s) <= 1.5 * len(want)):
-                return i, "title given by the page's metadata"
+                return i, "title given by the page's metadata", -1
         if not hints.title_in_lines:
-            return -1, ""
+            return -1, "", -1
     for i, ln in enumerate(lines[:limit]):
         rule = hits[i]
         if rule and rule[0] == "breadcrumb":
@@ -314,7 +322,7 @@ def _find_title(
                 for j in range(i + 1, min(i + 30, len(lines))):
                     s = squash(lines[j].text)
                     if s == last or (s.startswith(last) and len(last) >= 8):
-                        return j, f"matches the breadcrumb on line {ln.no}"
+                        return j, f"matches the breadcrumb on line {ln.no}", -1
     # The date/metadata line that the most article text follows closely, and the headline
     # above it (a sidebar of summaries above the headline must not win).
     upto = max(limit, core_end + 1) if core_start >= 0 else len(lines)
@@ -354,20 +362,35 @@ def _find_title(
                 if near <= 12 and len(squash(lines[c].text)) >= 2 * near:
                     pick = c
                     break
-            return pick, f"the headline above the date/metadata line {lines[m].no}"
+            return pick, f"the headline above the date/metadata line {lines[m].no}", m
+        # Date first, then the headline, then the text (blogs, newspaper pages).
+        j, last = m + 1, m
+        while j < len(lines) and j - m <= 3 and (j in meta_at or hits[j]):
+            last = j if j in meta_at else last
+            j += 1
+        if j + 1 < len(lines) and j - m <= 3 and _is_title_like(lines[j].text) \
+                and len(squash(lines[j].text)) >= 6 and "。" not in lines[j].text \
+                and weights[j + 1] > 0 and m == order[0]:
+            return j, f"the headline under the date/metadata line {lines[last].no}", last
     if core_start > 0:
         for j in range(core_start - 1, max(-1, core_start - 6), -1):
             text = lines[j].text
             if _is_title_like(text) and len(squash(text)) >= 8 and not hits[j] \
                     and "。" not in text:
+                if _DASH_START.match(text):  # a subtitle: its headline stands above it
+                    for k in range(j - 1, max(-1, j - 3), -1):
+                        if _is_title_like(lines[k].text) and not hits[k] \
+                                and not _DASH_START.match(lines[k].text) \
+                                and len(squash(lines[k].text)) >= 4:
+                            return k, "the headline above the article's subtitle", -1
                 up = j - 1
                 if up >= 1 and _is_title_like(lines[up].text) and len(squash(lines[up].text)) >= 8 \
                         and not hits[up] and "。" not in lines[up].text \
                         and _date_line(lines[up - 1].text):
                     # date / headline / subheadline / text (a newspaper page): the first.
-                    return up, "the headline under the date line, above its subheadline"
-                return j, "the headline-like line just above the article text"
-    return -1, ""
+                    return up, "the headline under the date line, above its subheadline", up - 1
+                return j, "the headline-like line just above the article text", -1
+    return -1, "", -1
 
 
 def _text_after(weights: list[int], idx: int) -> int:
@@ -431,19 +454,31 @@ def parse(
     if rescued:
         weights = _weights(lines, hits)
     cs, ce = _core(weights)
-    t_idx, why = _find_title(lines, profile, hints, rx, hits, (cs, ce), weights)
+    t_idx, why, date_at = _find_title(lines, profile, hints, rx, hits, (cs, ce), weights)
     title_lines = {t_idx} if t_idx >= 0 else set()
     if t_idx >= 0:
         art.title = lines[t_idx].text
         art.log.append(f"title: line {lines[t_idx].no}, {why}")
-        # A headline set on two lines, 主题 / ——副题: joined, whichever of them was found.
+        if m := p.title_label.match(art.title):
+            art.title = art.title[m.end():]
+            art.log.append(f"title: label {m[0].strip()!r} left out")
+        # A headline set on two lines, 主题 / ——副题, or broken after a connective
+        # (…购买外汇及 / 调整…的决议): joined, whichever of them was found.
         prv, nxt = t_idx - 1, t_idx + 1
-        if _DASH_START.match(art.title) and prv >= 0 and not hits[prv] \
-                and _is_title_like(lines[prv].text) and not _DASH_START.match(lines[prv].text):
+        while prv >= 0 and len(title_lines) < 3 and not hits[prv] \
+                and _is_title_like(lines[prv].text) \
+                and not _DASH_START.match(lines[prv].text) and (
+                    _DASH_START.match(art.title)
+                    or lines[prv].text[-1] in "及和与的对在为暨、关于"
+                    and len(lines[prv].text) >= 8
+                    # 全国人民代表大会常务委员会 / 关于…的决议: the issuing body opens it
+                    or art.title.startswith(("关于", "關於"))
+                    and p.sign_org.search(squash(lines[prv].text))):
             art.title = lines[prv].text + art.title
             art.log.append(f"title: line {lines[prv].no} joined, the headline goes on below it")
             title_lines.add(prv)
-        elif nxt < len(lines) and _DASH_START.match(lines[nxt].text) \
+            prv -= 1
+        if len(title_lines) == 1 and nxt < len(lines) and _DASH_START.match(lines[nxt].text) \
                 and len(lines[nxt].text) <= 60 and "。" not in lines[nxt].text \
                 and not hits[nxt]:
             art.title += lines[nxt].text
@@ -501,7 +536,9 @@ def parse(
     # A footer-like line inside the text block with more article text after it (责任编辑
     # in the middle, a disclaimer between two parts) is dropped alone: it ends nothing.
     suspended = {i for i in range(max(cs, 0), ce) if hits[i] and hits[i][1]
-                 and _text_after(weights, i) >= _GOES_ON}
+                 and _text_after(weights, i) >= _GOES_ON
+                 # a notice's own heading (免责声明, 郑 重 声 明): what follows is the notice
+                 and not (hits[i][0] == "disclaimer" and len(squash(lines[i].text)) <= 20)}
     for i in sorted(suspended):
         art.log.append(f"line {lines[i].no}: rule {hits[i][0]!r} does not end the article: "
                        "its text goes on after it")
@@ -525,6 +562,8 @@ def parse(
 
     # Header zone: everything above the title.
     t_first = min(title_lines) if title_lines else t_idx
+    near_date = ""
+    late_date = False  # the first date after the headline comes from the body's end
     for i, ln in enumerate(lines[: max(t_first, 0)]):
         rule = _rule_for(ln.text, profile, in_body=False) or extra.get(i)
         if rule and rule[0] == "breadcrumb" and not crumb_site:
@@ -539,6 +578,8 @@ def parse(
         m = _metadata(ln.text, profile, rx)
         if m and not rule:
             header_meta = {**m, **header_meta}
+            if "published" in m and t_first - i <= 2:
+                near_date = m["published"]  # the date line right above the headline
             drop(ln, "metadata")
             continue
         rule = rule or learnt_drop(i)
@@ -592,6 +633,7 @@ def parse(
             if body and "editor" in m and not _is_prose(text) \
                     and not (idx < ce and _text_after(weights, idx) >= _GOES_ON):
                 footer_from = (ln.no, "editor's credit")
+            late_date = late_date or bool(body and "published" in m and "published" not in meta)
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
             continue
@@ -615,14 +657,23 @@ def parse(
     art.body = [b for _, b in body]
     art.dropped = sorted(dropped, key=lambda d: d.line)
     meta = {**header_meta, **meta}
+    if near_date and (late_date or "published" not in meta):
+        meta["published"] = near_date
+        art.log.append("published: the date line right above the headline")
+    if date_at >= 0 and (anchor := parse_date(lines[date_at].text)) \
+            and anchor != parse_date(meta.get("published", "")):
+        meta["published"] = anchor
+        art.log.append(f"published: line {lines[date_at].no}, the date line by the headline")
     if not parse_date(meta.get("published", "")):
-        # No date line leads into the article: a post's closing line (发表于 …) may date it.
-        for i in range(max(ce, t_idx) + 1, min(len(lines), max(ce, t_idx) + 8)):
+        # No date line leads into the article: a post's line (…于2005年8月12日发表, 发表于 …)
+        # inside or just under it may date it.
+        for i in range(t_idx + 1, min(len(lines), max(ce, t_idx) + 8)):
             text = lines[i].text
-            if i not in comments and p.follow_date.search(text) and _date_line(text):
+            if i not in comments and p.follow_date.search(text) and (
+                    _date_line(text) or len(text) <= 80 and parse_date(text)):
                 meta["published"] = text
-                art.log.append(f"published: line {lines[i].no}, the date line closing the "
-                               "article")
+                art.log.append(f"published: line {lines[i].no}, the line that says when the "
+                               "article was posted")
                 break
     kept_comments = sum(1 for ln, b in body if len(squash(ln.text)) <= 60
                         and p.comment_marker.match(squash(ln.text)))

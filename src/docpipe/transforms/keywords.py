@@ -107,8 +107,14 @@ def _model():
     return tokenizer, idf, median
 
 
+#: Keywords come from at most this many characters of the text: segmenting costs about
+#: 10 s per million characters, and a page's words are known long before that.
+KEYWORD_TEXT_MAX = 200_000
+
+
 def keywords(text: str, top: int = 8) -> list[tuple[str, float]]:
     """Up to `top` (word, weight) pairs; words of one character and numbers left out."""
+    text = text[:KEYWORD_TEXT_MAX]
     if not text.strip():
         return []
     tokenizer, idf, median = _model()

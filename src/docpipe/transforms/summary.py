@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import cache
 
 from ..model import Article
 from . import sentences
@@ -17,6 +18,21 @@ _ENDS = re.compile(r"[。！？!?]")
 
 DEFAULT_SENTENCES = 2
 DEFAULT_MAX_CHARS = 120
+
+
+@cache
+def _strip_patterns() -> tuple[re.Pattern[str], ...]:
+    """Datelines, bylines and end marks (data/typography.toml [summary] strip)."""
+    from .punctuation import rules
+
+    return tuple(re.compile(p) for p in rules()["summary"]["strip"])
+
+
+def clean_sentence(sentence: str) -> str:
+    """`sentence` without its agency dateline, byline or （完）: not the summary's content."""
+    for pattern in _strip_patterns():
+        sentence = pattern.sub("", sentence)
+    return sentence.strip()
 
 
 def _score(sentence: str, index: int, weights: dict[str, float]) -> float:
@@ -31,7 +47,7 @@ def summarise(
     max_chars: int = DEFAULT_MAX_CHARS,
 ) -> str:
     """At most `n` whole sentences of `text`, at most `max_chars`, shorter than `text`."""
-    sents = sentences.split(text)
+    sents = [c for c in (clean_sentence(s) for s in sentences.split(text)) if c]
     if len(sents) <= 1:
         return ""
     ranked = sorted(range(len(sents)), key=lambda i: -_score(sents[i], i, weights))
@@ -58,10 +74,16 @@ def add_summary(
     sources = [("editor's note", art.editor_note), ("lead", art.lead),
                ("body", "".join(b.text for b in art.body if b.kind in ("para", "point")
                                 and _ENDS.search(b.text)))]  # not salutations (各单位：)
+    why: list[str] = []
     for name, text in sources:
         summary = summarise(text, weights, n, max_chars) if text else ""
         if summary:
-            note = (f"summary: {len(sentences.split(summary))} sentence(s) of the {name}, "
+            because = f", because {' and '.join(why)}" if why else ""
+            note = (f"summary: from the {name}{because}: "
+                    f"{len(sentences.split(summary))} sentence(s), "
                     f"{len(summary)} of {len(text)} characters")
             return dataclasses.replace(art, summary=summary, log=[*art.log, note])
-    return dataclasses.replace(art, log=[*art.log, "summary: no text to summarise"])
+        why.append(f"the {name} is absent" if not text
+                   else f"the {name} is too short ({len(sentences.split(text))} sentence(s))")
+    return dataclasses.replace(art, log=[*art.log, "summary: no text to summarise "
+                                         f"({'; '.join(why)})"])

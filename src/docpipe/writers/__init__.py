@@ -7,6 +7,7 @@ imported on first use so `docpipe --help` does not pay for WeasyPrint or docx.
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +38,16 @@ def default_template_dir() -> Path:
 @dataclass(frozen=True)
 class RenderOptions:
     template_dir: str | None = None  # user override, searched before the default
+    # Branding (--organisation, --logo, --credit/--no-credit): the organisation in a
+    # briefing's header and on a pack's cover, its logo (PNG/SVG/JPEG) on the cover, and
+    # the closing credit line (None: docpipe's own; "": none).
+    organisation: str = ""
+    logo: str | None = None
+    credit: str | None = None
+    # PDF: tagged (accessible structure) and the WeasyPrint variant (--pdf-variant).
+    pdf_tags: bool = True
+    pdf_variant: str | None = None
+    max_pages: int = 500  # a PDF longer than this is refused (0: no limit)
 
     @property
     def search_path(self) -> list[Path]:
@@ -78,6 +89,64 @@ def labels_for(variant: str, opts: RenderOptions) -> Labels:
 
 def display_title(art: Article, opts: RenderOptions) -> str:
     return art.title or labels_for(art.variant, opts).untitled
+
+
+def colophon(L: Labels, opts: RenderOptions) -> str:
+    """The closing credit line: the user's, none, or docpipe's own."""
+    return L.colophon if opts.credit is None else opts.credit
+
+
+_LOOSE = re.compile(r"[\s。．.…！!？?；;，,：:]+$")
+
+
+def lead_shown(art: Article) -> bool:
+    """False when the lead (导读) is the editor's note's beginning or part of it, or part
+    of the body's first paragraph: page 1 shows it once, there (the JSON keeps both
+    fields), so no sentence is shown more than twice (summary and source)."""
+    if not art.lead:
+        return False
+    lead = _LOOSE.sub("", "".join(art.lead.split()))
+    first = next((b.text for b in art.body if b.kind != "image"), "")
+    return not (lead and any(lead in "".join(t.split()) for t in (art.editor_note, first)))
+
+
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".svg": "image/svg+xml"}
+
+
+@lru_cache(maxsize=4)
+def _data_uri(path: str, mtime: float) -> str:
+    import base64
+
+    kind = LOGO_TYPES[Path(path).suffix.lower()]
+    return f"data:{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+
+
+def check_render_options(opts: RenderOptions) -> None:
+    """A logo that cannot be used, or an unknown PDF variant, is the user's error, said
+    before anything is rendered."""
+    from ..errors import UsageError
+
+    if opts.logo:
+        p = Path(opts.logo)
+        if p.suffix.lower() not in LOGO_TYPES:
+            raise UsageError("logo must be a PNG, SVG or JPEG file", opts.logo)
+        if not p.is_file():
+            raise UsageError("logo file not found", opts.logo)
+    if opts.pdf_variant and opts.pdf_variant not in PDF_VARIANTS:
+        raise UsageError(f"unknown PDF variant {opts.pdf_variant!r}; choose from "
+                         f"{', '.join(PDF_VARIANTS)}")
+
+
+def logo_uri(opts: RenderOptions) -> str:
+    """The logo as a data: URL (the renderer reads nothing outside its assets), or ""."""
+    if not opts.logo:
+        return ""
+    p = Path(opts.logo)
+    return _data_uri(str(p.resolve()), p.stat().st_mtime)
 
 
 def write(fmt: str, art: Article, target: Path, opts: RenderOptions) -> None:

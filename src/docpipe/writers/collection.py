@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Article
-from . import RenderOptions, display_title, labels_for
+from . import Labels, RenderOptions, display_title, labels_for
 
 
 def render(job: PackJob) -> bytes:
@@ -30,6 +30,7 @@ class PackJob:
 
 def _items(job: PackJob) -> list[dict[str, Any]]:
     from ..transforms.chinese import LANG
+    from . import colophon
     from .pdf import inline_images
 
     items = []
@@ -39,6 +40,8 @@ def _items(job: PackJob) -> list[dict[str, Any]]:
             "anchor": anchor,
             "title": display_title(art, job.render),
             "L": labels_for(art.variant, job.render),
+            # in the article's script, as on its own briefing (the user's credit as given)
+            "credit": colophon(labels_for(art.variant, job.render), job.render),
             "lang": LANG[art.variant][0],
             "region": LANG[art.variant][1],
         })
@@ -54,10 +57,16 @@ def pack_html(job: PackJob) -> str:
     css = opts.find("briefing.css").read_text(encoding="utf-8")
     with contextlib.suppress(FileNotFoundError):
         css += "\n" + opts.find("pack.css").read_text(encoding="utf-8")
+    from . import colophon
+
+    L = labels_for(job.variant, opts)
+    items = _items(job)
     return env.get_template("pack.html.j2").render(
-        items=_items(job),
+        items=items,
         cover=job.cover,
-        L=labels_for(job.variant, opts),
+        L=L,
+        org=opts.organisation,
+        credit=colophon(L, opts),
         lang=LANG[job.variant][0],
         region=LANG[job.variant][1],
         created=_w3c(job.created),
@@ -78,7 +87,8 @@ def pack_pdf_bytes(job: PackJob) -> bytes:
     roots = list(job.render.search_path)
     roots += sorted({Path(a.base_dir) for _, a in job.items if a.base_dir})
     html = pack_html(job)
-    return pdf_bytes(html, roots, job.render.search_path[-1].resolve())
+    return pdf_bytes(html, roots, job.render.search_path[-1].resolve(),
+                     opts=job.render, outlines=True)
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:
@@ -104,10 +114,7 @@ def pack_docx_bytes(job: PackJob) -> bytes:
     section.different_first_page_header_footer = True  # a bare cover
     header_footer(section, cover["title"], "")
 
-    doc.add_paragraph(L.pack, style="Kicker")
-    doc.add_paragraph(cover["title"], style="Title")
-    for label, value in cover["facts"]:
-        doc.add_paragraph(f"{label}：{value}", style="Meta")
+    _docx_cover(doc, cover, L)
 
     heading = doc.add_paragraph(L.contents, style="Title")  # not Heading 1: not in the TOC
     heading.paragraph_format.page_break_before = True
@@ -118,19 +125,89 @@ def pack_docx_bytes(job: PackJob) -> bytes:
     # Word fills the TOC with page numbers when it opens the file; until then it lists titles.
     _field(toc, 'TOC \\o "1-1" \\h \\z \\u', placeholder="\n".join(titles))
 
+    _docx_overview(doc, job, titles, L)
+
+    from . import colophon
+
     adder = _Adder(doc)
-    for (_, art), title in zip(job.items, titles, strict=True):
+    for (anchor, art), title in zip(job.items, titles, strict=True):
         added: list = []
 
         def add(text: str = "", style: str | None = None, added=added):
             added.append(adder(text, style))
             return added[-1]
 
-        add_article(doc, art, labels_for(art.variant, job.render), title, heading="Heading 1",
-                    add=add)
+        art_L = labels_for(art.variant, job.render)
+        add_article(doc, art, art_L, title, heading="Heading 1", add=add,
+                    org=job.render.organisation, credit=colophon(art_L, job.render))
         added[0].paragraph_format.page_break_before = True  # each on a new page
+        _bookmark(added[1], anchor)  # the overview's page numbers point here
     update_fields_on_open(doc)
     set_properties(doc, title=cover["title"], keywords=[], author="docpipe",
                    created=job.created, variant=job.variant, subject=cover["subtitle"])
     doc.core_properties.category = "briefing pack"
     return deterministic_bytes(doc)
+
+
+def _docx_cover(doc, cover: dict[str, Any], L: Labels) -> None:
+    """The cover: logo, organisation, kicker, title, issue label, facts, date."""
+    from docx.shared import Mm
+
+    from ..decode import xml_safe
+
+    logo = cover.get("logo_path")
+    if logo and Path(logo).suffix.lower() in (".png", ".jpg", ".jpeg"):  # Word: no SVG
+        with contextlib.suppress(Exception):  # an image python-docx cannot read: no logo
+            doc.add_picture(logo, height=Mm(20))
+    if cover.get("organisation"):
+        doc.add_paragraph(xml_safe(cover["organisation"]), style="Heading 2")
+    doc.add_paragraph(L.pack, style="Kicker")
+    doc.add_paragraph(cover["title"], style="Title")
+    if cover.get("issue"):
+        doc.add_paragraph(xml_safe(cover["issue"]), style="Heading 2")
+    for label, value in cover["facts"]:
+        doc.add_paragraph(f"{label}：{value}", style="Meta")
+    if cover.get("date"):
+        doc.add_paragraph(cover["date"], style="Meta")
+
+
+def _bookmark(paragraph, name: str) -> None:
+    """A Word bookmark around `paragraph`'s text (PAGEREF fields point at it)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(int(name.lstrip("b") or 0)))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), start.get(qn("w:id")))
+    p = paragraph._p
+    ppr = p.pPr
+    p.insert(p.index(ppr) + 1 if ppr is not None else 0, start)
+    p.append(end)
+
+
+def _docx_overview(doc, job: PackJob, titles: list[str], L: Labels) -> None:
+    """After the contents: each article's title, page (a PAGEREF field Word fills when
+    it opens the file), source, date and summary."""
+    from docx.shared import Pt
+
+    from ..decode import xml_safe
+    from .docx import _field
+
+    heading = doc.add_paragraph(L.words.get("overview", "本期概览"), style="Title")
+    heading.paragraph_format.page_break_before = True
+    before, after = L.words.get("page_before", "第"), L.words.get("page", "页")
+    for (anchor, art), title in zip(job.items, titles, strict=True):
+        p = doc.add_paragraph(style="Lead")
+        p.paragraph_format.space_before = Pt(6)
+        p.add_run(title).bold = True
+        p.add_run(f"  {before}")
+        _field(p, f"PAGEREF {anchor} \\h", placeholder="?")
+        p.add_run(after)
+        meta = " · ".join(x for x in (xml_safe(art.source or art.site), art.published or "")
+                          if x)
+        if meta:
+            doc.add_paragraph(meta, style="Meta")
+        if art.summary:
+            doc.add_paragraph(xml_safe(art.summary), style="Keywords")

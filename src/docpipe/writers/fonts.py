@@ -1,34 +1,33 @@
-"""Compact embedded CJK fonts: CID-keyed CFF subsets without WeasyPrint's empty glyph slots.
+"""Compact embedded fonts, made on the finished PDF through WeasyPrint's `finisher` hook.
 
 WeasyPrint subsets fonts with HarfBuzz but retains glyph ids (``RETAIN_GIDS``), because
 its content streams show glyphs by their ids in the full font. For Noto CJK (65,535
 glyphs) every subset then keeps ~63,000 empty slots: 280 KB compressed for the 590
 glyphs of the reference page, 150 KB for 70 bold ones.
 
-In a *CID-keyed* CFF font (Noto CJK, Source Han: ROS Adobe-Identity-0, where CID ==
-glyph id) a PDF reader finds the glyph of a code through the CFF charset (ISO 32000-2,
-9.7.4.2), and a HarfBuzz subset of such a font keeps each glyph's original CID in its
-charset. So the glyphs can be renumbered: the content stream, the widths (/W) and the
-ToUnicode map, all keyed by the original ids, stay valid. `write_pdf` does that:
+`compact_fonts`, a finisher (the documented hook that gets the `pydyf.PDF` before it is
+written), re-subsets each embedded font program with uharfbuzz, keeping only the glyphs
+the PDF uses, and leaves every content stream as WeasyPrint wrote it:
 
-- `install_cid_subsetting` makes WeasyPrint subset a CID-keyed face with one HarfBuzz
-  pass without retained ids (~10 ms instead of two passes over 63,000 slots, ~100 ms);
-- `shrink_fonts` (a WeasyPrint finisher) embeds those subsets as bare CFF programs.
+- a *CID-keyed* CFF font (Noto CJK, Source Han: CID == glyph id) is embedded as a bare
+  CFF program (FontFile3 /CIDFontType0C). A PDF reader finds the glyph of a CID through
+  the CFF charset (ISO 32000-2, 9.7.4.2), and a HarfBuzz subset keeps each glyph's
+  original CID there, so the renumbered glyphs stay where the content streams, the
+  widths (/W) and the ToUnicode map, all keyed by the original ids, expect them;
+- a TrueType font (the fallback fonts for CJK extension planes and emoji) gets a
+  /CIDToGIDMap stream from the original ids to the renumbered glyphs.
 
-Fonts of any other kind (TrueType, name-keyed CFF, CID fonts whose CIDs are not their
-glyph ids) go through WeasyPrint unchanged. tests/test_pdf_fonts.py checks that text and
-rendered pages are identical to WeasyPrint's own output.
+Any other font (name-keyed CFF, CID fonts whose CIDs are not their glyph ids) and any
+font uharfbuzz cannot subset stay as WeasyPrint wrote them. WeasyPrint's, pydyf's and
+HarfBuzz's public APIs only: nothing of theirs is replaced. tests/test_pdf_fonts.py
+checks that text and rendered pages are identical to WeasyPrint's own output.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from contextvars import ContextVar
 from functools import lru_cache
-
-#: True while `write_pdf` writes a document (see install_cid_subsetting)
-COMPACT: ContextVar[bool] = ContextVar("docpipe_compact_fonts", default=False)
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +39,8 @@ def load_weasyprint():
     which runs gcc, ldconfig and ld in subprocesses, about 20 times. Each library's
     last candidate is its Linux soname (`libpango-1.0.so.0` …), which the dynamic
     loader opens directly, the same file find_library would have named: so during this
-    import find_library answers "not found" without the subprocesses.
+    import find_library answers "not found" without the subprocesses (a standard-library
+    function, restored at once; WeasyPrint itself is left as it is).
     """
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
@@ -53,133 +53,144 @@ def load_weasyprint():
             import weasyprint
         finally:
             ctypes.util.find_library = original
-    install_cid_subsetting()
     return weasyprint
 
 
-def install_cid_subsetting() -> bool:
-    """Make WeasyPrint subset CID-keyed CFF fonts compactly in the first place.
-
-    WeasyPrint's own HarfBuzz subsetting runs twice over ~63,000 glyph slots (about
-    0.1 s per Noto CJK face and document) to produce what `shrink_fonts` then replaces.
-    This wraps `Font._harfbuzz_subset` so that, for a CID-keyed CFF face, one HarfBuzz
-    pass without retained glyph ids makes the compact subset directly (~10 ms); any other
-    font, or a failure, goes through WeasyPrint's own code unchanged. It acts only inside
-    `write_pdf`, which also runs `shrink_fonts`: a compact subset must be embedded as
-    bare CFF (readers index an OpenType-wrapped CFF by glyph id, not by CID). Returns
-    whether the wrapper is installed (False when this WeasyPrint has no such method).
-    """
-    from weasyprint.pdf import fonts as wp_fonts
-
-    original = getattr(wp_fonts.Font, "_harfbuzz_subset", None)
-    if original is None:
-        return False
-    if getattr(original, "docpipe", False):
-        return True
-
-    def _harfbuzz_subset(self, to_unicode, hinting):
-        if not (COMPACT.get() and _compact_subset(self, to_unicode, hinting)):
-            original(self, to_unicode, hinting)
-
-    _harfbuzz_subset.docpipe = True  # type: ignore[attr-defined]
-    wp_fonts.Font._harfbuzz_subset = _harfbuzz_subset
-    _defer_face_bytes(wp_fonts)
-    return True
+def write_pdf(document, **options) -> bytes:
+    """`document.write_pdf(**options)` with compact font subsets (the docpipe way)."""
+    return document.write_pdf(finisher=compact_fonts, **options)
 
 
-_DEFER: ContextVar[bool] = ContextVar("docpipe_defer_face_bytes", default=False)
+# --- the finisher
+
+_REF = re.compile(rb"^(\d+) 0 R$")
+# Tables a PDF reader never uses (WeasyPrint drops the same ones).
+_DROP = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT",
+         "SVG ")
+_CLAMPED = 0xFFFF  # WeasyPrint's id for missing glyphs once a font's ids run out
 
 
-def _defer_face_bytes(wp_fonts) -> None:
-    """Read a font face's bytes only when something uses them.
+def _number(ref) -> int | None:
+    m = _REF.match(ref) if isinstance(ref, bytes) else None
+    return int(m[1]) if m else None
 
-    `Font.__init__` copies the whole face (a 26 MB Noto CJK collection) into `file_content`
-    for every font of every document, ~20 ms and 26 MB each; a compact subset is made from
-    the HarfBuzz face and never needs that copy. Inside `write_pdf`, `Font.__init__` leaves
-    `file_content` empty and the `file_content` property reads the face on first use, so
-    any WeasyPrint code path that does use it still gets the same bytes.
-    """
-    read_face = wp_fonts.get_hb_object_data
 
-    def get_hb_object_data(hb_object, ot_color=None, glyph=None):
-        if ot_color is None and _DEFER.get():
-            return None
-        return read_face(hb_object, ot_color, glyph)
+def _widths_gids(widths) -> set[int]:
+    """The glyph ids listed in a /W array (`first [w1 w2 …]` runs, as WeasyPrint writes)."""
+    gids: set[int] = set()
+    items = list(widths or ())
+    for i in range(0, len(items) - 1, 2):
+        if isinstance(items[i], int) and isinstance(items[i + 1], list):
+            gids.update(range(items[i], items[i] + len(items[i + 1])))
+    return gids
 
-    init = wp_fonts.Font.__init__
 
-    def __init__(self, *args, **kwargs):
-        token = _DEFER.set(COMPACT.get())
+def compact_fonts(document, pdf) -> None:
+    """WeasyPrint finisher: re-subset every embedded font to the glyphs the PDF uses."""
+    objects = pdf.objects
+    users: dict[int, list[dict]] = {}  # font program -> CIDFont dictionaries using it
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("Subtype") in ("/CIDFontType0", "/CIDFontType2"):
+            descriptor = _number(obj.get("FontDescriptor"))
+            if descriptor is None:
+                continue
+            desc = objects[descriptor]
+            program = _number(desc.get("FontFile3") or desc.get("FontFile2"))
+            if program is not None:
+                users.setdefault(program, []).append(obj)
+    for program, cid_fonts in users.items():
+        stream = objects[program]
+        if len(stream.stream) != 1 or not isinstance(stream.stream[0], bytes):
+            continue
+        gids = set().union(*(_widths_gids(f.get("W")) for f in cid_fonts))
         try:
-            init(self, *args, **kwargs)
-        finally:
-            _DEFER.reset(token)
-
-    def get_content(self):
-        data = self.__dict__.get("_docpipe_file_content")
-        if data is None:
-            data = self.__dict__["_docpipe_file_content"] = read_face(self.hb_face)
-        return data
-
-    def set_content(self, value):
-        self.__dict__["_docpipe_file_content"] = value
-
-    wp_fonts.get_hb_object_data = get_hb_object_data
-    wp_fonts.Font.__init__ = __init__
-    wp_fonts.Font.file_content = property(get_content, set_content)
+            if stream.extra.get("Subtype") == "/OpenType":
+                _compact_cff(stream, gids)
+            elif all(f["Subtype"] == "/CIDFontType2" for f in cid_fonts):
+                _compact_truetype(pdf, stream, gids, cid_fonts)
+        except Exception:  # any surprise: WeasyPrint's own subset stays
+            continue
+    _unclaim_clamped_glyphs(objects)
 
 
-def _compact_subset(font, to_unicode, hinting) -> bool:
-    """Subset WeasyPrint `font` (a CID-keyed CFF face) without retained gids; False if not."""
-    try:
-        from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
-        from weasyprint.text.fonts import get_hb_object_data
+def _subset_input(gids: set[int], count: int):
+    import uharfbuzz as hb
 
-        blob = harfbuzz.hb_face_reference_table(font.hb_face,
-                                                harfbuzz.hb_tag_from_string(b"CFF ", -1))
-        try:
-            size = ffi.new("unsigned int *")
-            data = harfbuzz.hb_blob_get_data(blob, size)
-            cff = memoryview(ffi.buffer(data, size[0])) if size[0] else memoryview(b"")
-            usable = _cff_is_cid_keyed(cff) and _cids_are_gids(cff, font.glyph_count)
-            cff.release()
-        finally:
-            harfbuzz.hb_blob_destroy(blob)
-        if not usable:
-            return False
-        inp = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
-                     harfbuzz_subset.hb_subset_input_destroy)
-        keep = sorted({0, *to_unicode})
-        gids = ffi.new("hb_codepoint_t[]", keep)  # one type string: cffi parses it once
-        harfbuzz.hb_set_add_sorted_array(
-            harfbuzz_subset.hb_subset_input_glyph_set(inp), gids, len(keep))
-        drop = sorted(harfbuzz.hb_tag_from_string(tag, -1) for tag in _DROP)
-        harfbuzz.hb_set_add_sorted_array(
-            harfbuzz_subset.hb_subset_input_set(inp, _SETS_DROP_TABLE_TAG),
-            ffi.new("hb_codepoint_t[]", drop), len(drop))
-        harfbuzz_subset.hb_subset_input_set_flags(
-            inp, _DESUBROUTINIZE | _PASSTHROUGH | (0 if hinting else _NO_HINTING)
-            | (_NOTDEF_OUTLINE if font.missing else 0))
-        face = ffi.gc(harfbuzz_subset.hb_subset_or_fail(font.hb_face, inp),
-                      harfbuzz.hb_face_destroy)
-        content = get_hb_object_data(face) if face else None
-        if not content or not is_cid_keyed_cff(content):
-            return False
-        font.file_content = content
-        font.docpipe_compact = True  # glyphs renumbered, CIDs kept: see shrink_fonts
-        return True
-    except Exception:  # any surprise: WeasyPrint's own subsetting instead
-        return False
+    inp = hb.SubsetInput()
+    inp.glyph_set.update({0, *(g for g in gids if g < count)})
+    inp.drop_table_tag_set.update(int.from_bytes(t.encode("latin-1"), "big") for t in _DROP)
+    inp.flags = (hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                 | hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NOTDEF_OUTLINE)
+    return inp
 
 
-_SETS_DROP_TABLE_TAG = 3
-_NO_HINTING, _DESUBROUTINIZE, _PASSTHROUGH, _NOTDEF_OUTLINE = 0x1, 0x4, 0x20, 0x40
-# Tables a PDF reader never uses (the same list WeasyPrint drops).
-_DROP = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
-         b"LTSH", b"PCLT", b"SVG ")
+def _compact_cff(stream, gids: set[int]) -> None:
+    """An OpenType CFF program whose CFF is CID-keyed with CID == GID: bare compact CFF."""
+    import uharfbuzz as hb
+
+    program = stream.stream[0]
+    cff = _table(program, b"CFF ") if program[:4] == b"OTTO" else None
+    face = hb.Face(hb.Blob(program))
+    used = [g for g in gids if g < face.glyph_count]
+    if not used or not cff or not _cff_is_cid_keyed(cff):
+        return
+    if _identity_prefix(cff, face.glyph_count) <= max(used):
+        return  # a used glyph's CID is not its id: readers would draw another glyph
+    out = hb.subset(face, _subset_input(gids, face.glyph_count))
+    compact = bytes(out.reference_table("CFF ").data) if out else b""
+    if compact and _cff_is_cid_keyed(compact):
+        stream.stream = [compact]
+        stream.extra["Subtype"] = "/CIDFontType0C"
 
 
-# --- CFF inspection: is this OpenType font's CFF CID-keyed (Top DICT has ROS)?
+def _compact_truetype(pdf, stream, gids: set[int], cid_fonts: list[dict]) -> None:
+    """A TrueType program: only the used glyphs, and a /CIDToGIDMap to their new ids."""
+    import pydyf
+    import uharfbuzz as hb
+
+    program = stream.stream[0]
+    if any(f.get("CIDToGIDMap", "/Identity") != "/Identity" for f in cid_fonts):
+        return
+    face = hb.Face(hb.Blob(program))
+    plan = hb.SubsetPlan(face, _subset_input(gids, face.glyph_count))
+    mapping = plan.old_to_new_glyph_mapping
+    out = plan.execute()
+    data = bytes(out.blob.data) if out else b""
+    if not data or len(data) >= len(program):
+        return
+    top = max(mapping)
+    table = bytearray(2 * (top + 1))
+    for old, new in mapping.items():
+        table[2 * old:2 * old + 2] = new.to_bytes(2, "big")
+    cid_to_gid = pydyf.Stream([bytes(table)], compress=stream.compress)
+    pdf.add_object(cid_to_gid)
+    stream.stream = [data]
+    stream.extra["Length1"] = len(data)
+    for font in cid_fonts:
+        font["CIDToGIDMap"] = cid_to_gid.reference
+
+
+def _unclaim_clamped_glyphs(objects) -> None:
+    """Missing glyphs share id 0xFFFF once a font (Noto CJK: 65,535 glyphs) has no free
+    ids left; WeasyPrint's ToUnicode then names the first such character for all of them,
+    so copy and search would return a real, different character. Map it to U+FFFD."""
+    for obj in objects:
+        if not (isinstance(obj, dict) and obj.get("Subtype") == "/Type0"):
+            continue
+        encoding = _number(obj.get("Encoding"))
+        to_unicode = _number(obj.get("ToUnicode"))
+        if encoding is None or to_unicode is None:
+            continue
+        if f"<{_CLAMPED:04x}> 0".encode() not in objects[encoding].stream:
+            continue
+        lines = objects[to_unicode].stream
+        prefix = f"<{_CLAMPED:04x}> <".encode()
+        for i, line in enumerate(lines):
+            if isinstance(line, bytes) and line.startswith(prefix):
+                lines[i] = prefix + b"fffd>"
+
+
+# --- CFF inspection: is this CFF CID-keyed (Top DICT has ROS), with CID == GID?
 
 def _table(data: bytes, tag: bytes) -> bytes | None:
     if len(data) < 12:
@@ -268,84 +279,41 @@ def _cids_are_gids(cff, glyph_count: int) -> bool:
     CIDs: true of Noto CJK and Source Han (Adobe-Identity-0), not of e.g. Adobe-Japan1
     fonts, which are left to WeasyPrint.
     """
+    return _identity_prefix(cff, glyph_count) >= glyph_count
+
+
+def _identity_prefix(cff, glyph_count: int) -> int:
+    """How many glyph ids, from 0, the charset of this CID-keyed CFF maps to the same CID.
+
+    (WeasyPrint's subset of Noto CJK may end with a glyph its layout closure added,
+    whose CID is not its id; the glyphs the PDF shows come before it.)
+    """
     try:
         top = _top_dict(cff)
         offset = (top or {}).get(15, [0])[0]  # charset
         if offset <= 2:  # a predefined (Latin) charset
-            return False
+            return 0
         fmt, pos, gid = cff[offset], offset + 1, 1
         if fmt == 0:
-            for gid in range(1, glyph_count):
-                if int.from_bytes(cff[pos:pos + 2], "big") != gid:
-                    return False
+            while gid < glyph_count and int.from_bytes(cff[pos:pos + 2], "big") == gid:
+                gid += 1
                 pos += 2
-            return True
+            return gid
         if fmt not in (1, 2):
-            return False
+            return 0
         size = 1 if fmt == 1 else 2
         while gid < glyph_count:
             first = int.from_bytes(cff[pos:pos + 2], "big")
             left = int.from_bytes(cff[pos + 2:pos + 2 + size], "big")
             if first != gid:
-                return False
+                return gid
             gid += left + 1
             pos += 2 + size
-        return True
+        return glyph_count
     except (IndexError, ValueError):
-        return False
+        return 0
 
 
 def is_cid_keyed_cff(font: bytes) -> bool:
     """True for an OpenType font whose CFF table is CID-keyed."""
     return font[:4] == b"OTTO" and _cff_is_cid_keyed(_table(font, b"CFF ") or b"")
-
-
-# --- WeasyPrint finisher
-
-_REF = re.compile(rb"^(\d+) 0 R$")
-
-
-def font_programs(pdf) -> dict[int, list]:
-    """Object number of each embedded OpenType font program -> the descriptors using it."""
-    programs: dict[int, list] = {}
-    for obj in pdf.objects:
-        if isinstance(obj, dict) and obj.get("Type") == "/FontDescriptor":
-            ref = obj.get("FontFile3")
-            m = _REF.match(ref) if isinstance(ref, bytes) else None
-            if m:
-                programs.setdefault(int(m[1]), []).append(obj)
-    return programs
-
-
-def shrink_fonts(document, pdf) -> None:
-    """WeasyPrint finisher: embed each CID-keyed CFF font as a compact bare CFF program.
-
-    A font subset by `_compact_subset` loses its OpenType wrapper (tables a PDF reader does
-    not use: cmap, hmtx, vmtx, name, OS/2 …; widths are in /W) and is embedded as bare
-    CFF, FontFile3 /CIDFontType0C: the classic form (PDF 1.3) that readers map through the
-    charset, as dvipdfmx and Acrobat Distiller embed CJK fonts. (Wrapped in OpenType,
-    poppler would index it by glyph id and draw wrong glyphs.) Other fonts are untouched.
-    """
-    by_name = {font.name: font for font in document.fonts.values()}
-    for number, descriptors in font_programs(pdf).items():
-        stream = pdf.objects[number]
-        fonts = [by_name.get(d.get("FontName")) for d in descriptors]
-        if (None in fonts or len(stream.stream) != 1 or not isinstance(stream.stream[0], bytes)
-                or stream.extra.get("Subtype") != "/OpenType"):
-            continue
-        program = stream.stream[0]
-        if not all(getattr(font, "docpipe_compact", False) for font in fonts):
-            continue  # WeasyPrint's own subset (retained ids): stays as it is
-        cff = _table(program, b"CFF ") if is_cid_keyed_cff(program) else None
-        if cff:
-            stream.stream = [cff]
-            stream.extra["Subtype"] = "/CIDFontType0C"
-
-
-def write_pdf(document, **options) -> bytes:
-    """`document.write_pdf(**options)` with compact CJK font subsets (the docpipe way)."""
-    token = COMPACT.set(True)
-    try:
-        return document.write_pdf(finisher=shrink_fonts, **options)
-    finally:
-        COMPACT.reset(token)

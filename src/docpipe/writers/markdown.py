@@ -58,10 +58,13 @@ def render(art: Article, opts: RenderOptions) -> str:
             out += [f"![{e(b.caption)}]({md_url(b.src)})" if b.src else f"*{e(b.caption)}*", ""]
         else:
             out += [e(b.text), ""]
-    if art.url:
-        out += [f"{L.url}：<{md_url(art.url)}>", ""]
+    if art.url:  # a link only for http(s): javascript:, data: … stay plain text
+        link = re.match(r"(?i)https?://[^\s/]", art.url)
+        out += [f"{L.url}：<{md_url(art.url)}>" if link else f"{L.url}：{e(art.url)}", ""]
     return "\n".join(out)
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
-    write_text(target, render(art, opts))
+    from .assets import export_images
+
+    write_text(target, render(export_images(art, target), opts))

@@ -6,15 +6,22 @@ WeasyPrint is imported here, on first use, never by `docpipe --help`.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import OutputError
 from ..model import Article
 from ..outputs import write_bytes
 from . import RenderOptions
 from .fetch import safe_fetcher
 from .fonts import load_weasyprint, write_pdf
 from .html import render as render_html
+
+#: The URL of the page's own folder inside the PDF. WeasyPrint names each image after an
+#: md5 of its URL: with the folder's real file:// URL, the PDF's bytes would depend on
+#: where the page was saved (two checkouts would differ); this name is the same anywhere.
+PAGE_ROOT = "file:///docpipe-page/"
 
 
 @lru_cache(maxsize=1)
@@ -26,18 +33,73 @@ def font_config():
     return FontConfiguration()
 
 
-def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True) -> bytes:
+class _Finishing:
+    """A WeasyPrint HTML whose `write_pdf` also runs `extra` after the caller's finisher
+    (fonts.write_pdf passes its own): both through WeasyPrint's public `finisher`."""
+
+    def __init__(self, html, extra):
+        self.html, self.extra = html, extra
+
+    def write_pdf(self, *args, finisher=None, **options):
+        def both(document, pdf):
+            if finisher is not None:
+                finisher(document, pdf)
+            self.extra(document, pdf)
+
+        return self.html.write_pdf(*args, finisher=both, **options)
+
+
+def open_outlines(document, pdf) -> None:
+    """The PDF opens with its bookmarks panel shown (packs)."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
+
+
+def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
+              opts: RenderOptions | None = None, outlines: bool = False,
+              max_pages: int = 0, name: str = "") -> bytes:
     """Render `html`; assets resolve against `base_dir` and only `roots` may be read.
 
     `shrink`: embed CID-keyed CJK fonts as compact subsets, without WeasyPrint's empty
     glyph slots (see `fonts.py`: a third of the size, same pages and text); False gives
-    WeasyPrint's own output (the tests compare the two).
+    WeasyPrint's own output (the tests compare the two). `opts`: tagged PDF and the PDF
+    variant (PDF/A, PDF/UA); `outlines`: open with the bookmarks panel. `max_pages`
+    (0: no limit): a layout longer than that is refused (OutputError naming `name`).
     """
     HTML = load_weasyprint().HTML
-    doc = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=safe_fetcher(roots))
+    doc = HTML(string=html, base_url=PAGE_ROOT,
+               url_fetcher=safe_fetcher(roots, {PAGE_ROOT: base_dir}))
     ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
     options = {"font_config": font_config(), "pdf_identifier": ident}
-    return write_pdf(doc, **options) if shrink else doc.write_pdf(**options)
+    if opts is not None:
+        options["pdf_tags"] = opts.pdf_tags
+        if opts.pdf_variant:
+            options["pdf_variant"] = opts.pdf_variant
+    with warnings.catch_warnings():  # Pillow's DecompressionBombWarning and the like
+        warnings.simplefilter("ignore")
+        document = doc.render(**options)
+        if max_pages and len(document.pages) > max_pages:
+            raise OutputError(too_many_pages(len(document.pages), max_pages), name or None)
+        target = _Finishing(document, open_outlines) if outlines else document
+        return write_pdf(target, **options) if shrink else target.write_pdf(**options)
+
+
+#: A generous bound of the text one PDF page can hold, in full-width characters (A4 at
+#: 11 pt: 44 characters a line, 43 lines); a half-width character counts one half.
+#: Real briefings hold about 1,200 a page, so the estimate below never exceeds the
+#: real page count.
+PAGE_CAPACITY = 2000
+
+
+def fewest_pages(art: Article) -> int:
+    """A lower bound of the PDF's page count, from the text alone (no layout)."""
+    text = art.kept_text()
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return int((wide + (len(text) - wide) / 2) // PAGE_CAPACITY)
+
+
+def too_many_pages(pages: int, max_pages: int, at_least: bool = False) -> str:
+    return (f"PDF would have {'at least ' if at_least else ''}{pages} pages, over the "
+            f"limit of {max_pages} (raise it with --max-pages, 0 for no limit)")
 
 
 def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
@@ -48,7 +110,8 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
 
 
 def inline_images(art: Article) -> Article:
-    """Local images as `data:` URLs of their bytes. WeasyPrint names an image resource
+    """Local images as `data:` URLs of their bytes (the pack: its briefings come from
+    several folders, so PAGE_ROOT cannot stand for them all). WeasyPrint names an image
     after its URL: a `file:` URL would put the page folder's absolute path into the PDF
     (two checkouts, or a Dask worker's copy of the images, would give other bytes).
     Only files inside the page's own folder; any other image is left out."""
@@ -56,12 +119,13 @@ def inline_images(art: Article) -> Article:
     import dataclasses
     import mimetypes
 
-    if not any(b.kind == "image" and b.src for b in art.body):
+    if not any(b.kind == "image" and b.src and not b.src.startswith("data:")
+               for b in art.body):
         return art
     base = Path(art.base_dir).resolve() if art.base_dir else None
     body = []
     for b in art.body:
-        if b.kind == "image" and b.src:
+        if b.kind == "image" and b.src and not b.src.startswith("data:"):
             path = (base / b.src).resolve() if base else None
             src = ""
             if path and path.is_relative_to(base) and path.is_file():
@@ -72,10 +136,22 @@ def inline_images(art: Article) -> Article:
     return dataclasses.replace(art, body=body)
 
 
-def to_bytes(art: Article, opts: RenderOptions) -> bytes:
+def check_length(art: Article, opts: RenderOptions, name: str = "") -> None:
+    """OutputError when `art`'s text surely needs more than `opts.max_pages` PDF pages:
+    said before layout, as an 8 MB page would take minutes and gigabytes to lay out."""
+    if opts.max_pages and (least := fewest_pages(art)) > opts.max_pages:
+        raise OutputError(too_many_pages(least, opts.max_pages, at_least=True),
+                          name or art.input_path or None)
+
+
+def to_bytes(art: Article, opts: RenderOptions, name: str = "") -> bytes:
+    """The briefing's PDF bytes (render workers send them to the process that writes)."""
+    name = name or art.input_path
+    check_length(art, opts, name)
     base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-    return pdf_bytes(render_html(inline_images(art), opts), roots_for(art, opts), base.resolve())
+    return pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve(),
+                     opts=opts, max_pages=opts.max_pages, name=name)
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
-    write_bytes(target, to_bytes(art, opts))
+    write_bytes(target, to_bytes(art, opts, art.input_path or str(target)))

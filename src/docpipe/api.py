@@ -1,0 +1,440 @@
+"""docpipe's Python API: what the command line does, as functions.
+
+    import docpipe
+    art = docpipe.extract("page.txt", to="tw")          # -> Article
+    results = docpipe.convert(["page.txt"], "out")       # -> list[Result]
+    report = docpipe.pack(["pages/"], "out/week", name="week")   # -> PackReport
+
+Every option is checked here, before anything is read or written, so a bad value raises
+`docpipe.UsageError` with one readable line (the CLI prints that line and exits 2).
+The CLI is a thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .errors import DocpipeError, InputError, UsageError
+from .model import Article
+from .pipeline import (
+    STDIN,
+    Result,
+    Settings,
+    check_collisions,
+    check_overwrites,
+    convert_one,
+    expand_inputs,
+    load,
+    output_stem,
+    read_options_for,
+    transform,
+)
+from .readers import KINDS, ReadOptions
+from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
+
+if TYPE_CHECKING:
+    from .pack import PackReport
+
+#: Scripts `to=` accepts, in the order the help names them.
+VARIANTS = ("hans", "hant", "tw", "twp", "hk")
+#: Largest input read by default (the CLI's --max-bytes).
+DEFAULT_MAX_BYTES = 20_000_000
+#: File suffix -> format, for `out="brief.pdf"`.
+SUFFIX_FORMATS = {suffix: fmt for fmt, (_, suffix) in WRITERS.items()}
+BINARY_FORMATS = ("pdf", "docx")
+
+PathLike = str | os.PathLike[str]
+
+
+def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """`value` (any case, or an Enum member) as one of `choices`, or a one-line UsageError."""
+    text = value.value if isinstance(value, Enum) else value
+    if isinstance(text, str) and text.strip().lower() in choices:
+        return text.strip().lower()
+    raise UsageError(f"{name}: {text!r} is not one of {', '.join(choices)}")
+
+
+def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
+    """'pdf,docx', ['pdf', 'docx'] or 'all' -> ('pdf', 'docx'); unknown ones are an error."""
+    if formats is None:
+        return DEFAULT_FORMATS
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    names = [str(f).strip().lower() for f in items if str(f).strip()]
+    if "all" in names:
+        return tuple(WRITERS)
+    fmts = tuple(dict.fromkeys(names))
+    unknown = [f for f in fmts if f not in WRITERS]
+    if unknown or not fmts:
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; "
+                         f"choose from {', '.join(WRITERS)}, or all")
+    return fmts
+
+
+def settings(
+    *,
+    formats: str | Iterable[str] | None = None,
+    to: str | None = None,
+    out: PathLike = "out",
+    summary_sentences: int = 2,
+    encoding: str | None = None,
+    rules: Iterable[PathLike] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    template_dir: PathLike | None = None,
+    kind: str | None = None,
+    strict: bool = False,
+    punct: str = "auto",
+    organisation: str = "",
+    logo: PathLike | None = None,
+    credit: str | bool | None = None,
+    no_credit: bool = False,
+    pdf_variant: str | None = None,
+    max_pages: int = 500,
+    folder_images: bool = False,
+) -> Settings:
+    """Every option of a run checked and gathered into one `Settings` record.
+
+    `credit`: the closing line of each briefing (None: docpipe's own; "" or False, or
+    `no_credit=True`: none; True: docpipe's own, as `credit = true` in a config file)."""
+    from .decode import codec_name
+    from .transforms.punctuation import MODES
+    from .writers import check_render_options
+
+    fmts = parse_formats(formats)
+    variant = _choice("to", to, VARIANTS) if to is not None else None
+    kind = _choice("kind", kind, KINDS) if kind is not None else None
+    if isinstance(summary_sentences, bool) or not isinstance(summary_sentences, int) \
+            or not 1 <= summary_sentences <= 10:
+        raise UsageError(f"summary_sentences: {summary_sentences!r} is not a whole number "
+                         "from 1 to 10")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise UsageError(f"max_bytes: {max_bytes!r} is not a whole number >= 0")
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 0:
+        raise UsageError(f"max_pages: {max_pages!r} is not a whole number >= 0")
+    if encoding and not codec_name(encoding):
+        raise UsageError(f"unknown encoding {encoding!r}")
+    if isinstance(rules, str | os.PathLike):
+        rules = [rules]
+    if template_dir:
+        if not Path(template_dir).is_dir():
+            raise UsageError("template folder not found", str(template_dir))
+        from .templates import check_templates
+
+        check_templates(Path(template_dir))  # a broken template: one line, file and line
+    punct = _choice("punct", punct, MODES)
+    render = RenderOptions(template_dir=str(template_dir) if template_dir else None,
+                           organisation=organisation or "", logo=str(logo) if logo else None,
+                           credit=_credit(credit, no_credit), pdf_variant=pdf_variant,
+                           max_pages=max_pages)
+    check_render_options(render)
+    result = Settings(
+        formats=fmts,
+        variant=variant,
+        out_dir=Path(out),
+        summary_sentences=summary_sentences,
+        strict=bool(strict),
+        punct=punct,
+        read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
+                         rules=tuple(str(r) for r in rules or ()), kind=kind,
+                         folder_images=bool(folder_images)),
+        render=render,
+    )
+    from .profiles import site_profiles
+
+    site_profiles(result.read.rules)  # a bad rules folder is a usage error, said once
+    return result
+
+
+def _credit(credit: str | bool | None, no_credit: bool) -> str | None:
+    """The closing line: "" for none, None for docpipe's own, else the user's text."""
+    if no_credit or credit is False:
+        return ""
+    return None if credit is True else credit
+
+
+# --- extract -------------------------------------------------------------------------
+
+
+def _source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes | None]:
+    """(name, data): data None means `name` is a file (or `-`) still to be read."""
+    if isinstance(source, bytes | bytearray):
+        return "<bytes>", bytes(source)
+    if isinstance(source, os.PathLike):
+        return os.fspath(source), None
+    if not isinstance(source, str):
+        raise UsageError(f"source must be text, bytes or a path, not {type(source).__name__}")
+    if source == STDIN:
+        return STDIN, None
+    if "\n" not in source and len(source) < 1024:
+        from .readers import SUFFIXES
+
+        with contextlib.suppress(OSError, ValueError):
+            if Path(source).exists():
+                return source, None
+        if Path(source).suffix.lower() in SUFFIXES:  # a page's name: "no such file", not text
+            return source, None
+    return "<text>", source.encode("utf-8")
+
+
+def extract(
+    source: str | bytes | os.PathLike[str],
+    *,
+    kind: str | None = None,
+    to: str | None = None,
+    summary_sentences: int = 2,
+    encoding: str | None = None,
+    rules: Iterable[PathLike] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    strict: bool = False,
+    punct: str = "auto",
+    folder_images: bool = False,
+    stages: list[tuple[str, float]] | None = None,
+) -> Article:
+    """The cleaned article of one page.
+
+    `source` is a `pathlib.Path` (or a one-line string naming a file: an existing one, or
+    one ending in .txt, .html …; "-" is stdin), the page's text as `str`, or its raw
+    `bytes` (charset detected). `kind` is "txt",
+    "html" or "mhtml" (default: from the file name, else from the content). The article's
+    `warnings` say what to check; with `strict=True` a warning raises `StrictError`.
+    Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""
+    opts = settings(to=to, summary_sentences=summary_sentences, rules=rules, kind=kind,
+                    encoding=encoding, max_bytes=max_bytes, strict=strict, punct=punct,
+                    folder_images=folder_images)
+    name, data = _source(source)
+    if data is None:
+        with contextlib.suppress(OSError):  # a name too long is reported when read
+            if name != STDIN and Path(name).is_dir():
+                raise UsageError("extract takes one page, not a folder", name)
+        return load(name, opts, stages)
+    if encoding is None and isinstance(source, str):
+        opts = dataclasses.replace(opts, read=dataclasses.replace(opts.read, encoding="utf-8"))
+    if opts.read.max_bytes and len(data) > opts.read.max_bytes:
+        raise InputError(f"input is over the limit of {opts.read.max_bytes} bytes", name)
+    from .readers import read
+
+    art = transform(read(data, name, opts.read), opts)
+    if opts.strict and art.warnings:
+        from .errors import StrictError
+
+        raise StrictError(f"--strict: {len(art.warnings)} warning(s), first: {art.warnings[0]}",
+                          name, article=art)
+    return art
+
+
+# --- convert -------------------------------------------------------------------------
+
+
+def _as_inputs(inputs: PathLike | Iterable[PathLike]) -> list[str]:
+    if isinstance(inputs, str | os.PathLike):
+        return [os.fspath(inputs)]
+    return [os.fspath(i) for i in inputs]
+
+
+def _plain_name(name: str, what: str) -> str:
+    stem = name.strip()
+    if not stem or "/" in stem or "\\" in stem or stem.startswith(".") or "\0" in stem:
+        raise UsageError(f"{what} {name!r} must be a plain file name")
+    return stem
+
+
+def _internal(path: str, exc: BaseException) -> str:
+    detail = " ".join(str(exc).split())  # one line, however the exception spells it
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    return f"{path}: internal error: {type(exc).__name__}: {detail} (run with --debug for details)"
+
+
+def file_format(out: PathLike) -> str | None:
+    """The format `-o OUT` names when it is one file (brief.pdf -> pdf), else None."""
+    target = Path(os.fspath(out))
+    fmt = SUFFIX_FORMATS.get(target.suffix.lower()) if os.fspath(out) != "-" else None
+    return fmt if fmt and not target.is_dir() else None
+
+
+def iter_convert(
+    inputs: PathLike | Iterable[PathLike],
+    out: PathLike = "out",
+    *,
+    formats: str | Iterable[str] | None = None,
+    name: str | None = None,
+    stdout: IO[bytes] | None = None,
+    debug: bool = False,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    page_timeout: float = 120.0,
+    page_memory: int = 2048,
+    **options: Any,
+) -> Iterator[Result]:
+    """`convert`, one `Result` at a time as each page is done (the CLI prints as it goes).
+
+    `jobs` other than 1 (0: one per CPU) or a Dask `scheduler` (tcp://HOST:PORT) render
+    the pages in workers (`batch.convert_pages`), each within `page_timeout` seconds and
+    `page_memory` MB. Every usage error is raised before the first page is read."""
+    paths_in = _as_inputs(inputs)
+    out_s = os.fspath(out)
+    fmts = parse_formats(formats) if formats is not None else None
+    mode, target = "dir", Path(out_s)
+    if out_s == "-":
+        mode = "stdout"
+        if fmts is None or len(fmts) != 1:
+            raise UsageError("-o - writes one format to stdout: choose it with -f "
+                             "(md, html, json; pdf or docx into a pipe or a file)")
+        stream = stdout or sys.stdout.buffer
+        if fmts[0] in BINARY_FORMATS and _is_terminal(stream):
+            raise UsageError(f"will not write {fmts[0]} to a terminal: redirect stdout "
+                             f"(> page.{fmts[0]}) or pipe it")
+    elif fmt := file_format(target):
+        mode = "file"
+        if fmts is not None and fmts != (fmt,):
+            raise UsageError(f"-o {out_s} is a {fmt} file, but the formats asked for are "
+                             f"{','.join(fmts)}")
+        fmts = (fmt,)
+        if name is not None:
+            raise UsageError("--name names the outputs in a folder; -o FILE names the file "
+                             "itself")
+    if name is not None:
+        name = _plain_name(name, "--name")
+    run = settings(formats=fmts, out=target.parent if mode == "file" else target, **options)
+    bad: list[InputError] = []
+    paths = expand_inputs(paths_in, bad)
+    if (mode != "dir" or name is not None) and len(paths) + len(bad) > 1:
+        why = {"file": f"-o {out_s} names one file", "stdout": "-o - writes one page",
+               "dir": "--name names one page's outputs"}[mode]
+        raise UsageError(f"{why}, but {len(paths) + len(bad)} inputs were given")
+    if mode == "dir":
+        from .outputs import ensure_dir
+
+        ensure_dir(run.out_dir)
+    file_targets = {fmts[0]: target} if mode == "file" and fmts else None
+    clashes = check_collisions(paths) if name is None else {}
+    if mode != "stdout":
+        clashes = {**check_overwrites(paths, run, stem=name, targets=file_targets), **clashes}
+    read_opts = read_options_for(paths, run)
+    for problem in bad:  # an empty folder or a pattern that matches nothing
+        yield Result(problem.path or "", error=str(problem))
+    if mode == "dir" and name is None and (jobs != 1 or scheduler):
+        from .batch import convert_pages
+
+        for path in paths:
+            if path in clashes:
+                yield Result(path, error=clashes[path])
+        done: list[Result] = []
+        convert_pages([p for p in paths if p not in clashes], run, read_opts, done.append,
+                      jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
+                      page_memory=page_memory)
+        yield from done
+        return
+    for path in paths:
+        if path in clashes:
+            yield Result(path, error=clashes[path])
+            continue
+        try:
+            if mode == "stdout":
+                result = _to_stdout(path, run, read_opts[path], stdout or sys.stdout.buffer)
+            else:
+                result = convert_one(path, run, stem=name, read_opts=read_opts[path],
+                                     targets=file_targets)
+        except Exception as exc:  # a bug must not take the other pages down
+            if debug:
+                traceback.print_exc()
+            result = Result(path, error=_internal(path, exc))
+        yield result
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _to_stdout(path: str, run: Settings, read_opts: ReadOptions, stream: IO[bytes]) -> Result:
+    """Render into a temporary folder, then copy the one file's bytes to `stream`."""
+    with tempfile.TemporaryDirectory(prefix="docpipe-") as tmp:
+        result = convert_one(path, dataclasses.replace(run, out_dir=Path(tmp)),
+                             stem="page", read_opts=read_opts)
+        if result.ok:
+            with contextlib.suppress(BrokenPipeError), result.outputs[0].open("rb") as f:
+                # a reader that stops early (| head) is no error, as for cat
+                shutil.copyfileobj(f, stream)
+                stream.flush()
+            result.outputs = []
+    return result
+
+
+def convert(
+    inputs: PathLike | Iterable[PathLike],
+    out: PathLike = "out",
+    *,
+    formats: str | Iterable[str] | None = None,
+    to: str | None = None,
+    name: str | None = None,
+    summary_sentences: int = 2,
+    template_dir: PathLike | None = None,
+    encoding: str | None = None,
+    rules: Iterable[PathLike] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kind: str | None = None,
+    strict: bool = False,
+) -> list[Result]:
+    """Write a briefing of each page; one `Result` per page (`.ok`, `.outputs`, `.error`).
+
+    `out` is a folder (OUT/<page>.pdf …), one file whose suffix gives the format
+    ("brief.pdf", one page only), or "-" for stdout (one page, one format). `formats`
+    is "pdf,docx" (default), a list, or "all". A page that fails does not stop the
+    others: its `Result.error` says why, and `Result.article.warnings` what to check. Bad options raise `UsageError` up front."""
+    return list(iter_convert(inputs, out, formats=formats, to=to, name=name,
+                             summary_sentences=summary_sentences, template_dir=template_dir,
+                             encoding=encoding, rules=rules, max_bytes=max_bytes,
+                             kind=kind, strict=strict))
+
+
+# --- pack ----------------------------------------------------------------------------
+
+
+def pack(
+    inputs: PathLike | Iterable[PathLike],
+    out: PathLike,
+    *,
+    name: str = "pack",
+    title: str | None = None,
+    jobs: int = 0,
+    sort: str = "date",
+    pages: bool = True,
+    force: bool = False,
+    issue: str | None = None,
+    progress: Any = None,
+    page_timeout: float = 120.0,
+    page_memory: int = 2048,
+    scheduler: str | None = None,
+    **options: Any,
+) -> PackReport:
+    """Build OUT/NAME.pdf, OUT/NAME.docx and OUT/NAME.json (the manifest) from many pages.
+
+    `options` are those of `convert` (to, summary_sentences, template_dir, encoding,
+    rules, max_bytes, kind, strict, punct, organisation, logo, credit, pdf_variant);
+    `issue` labels the cover (第12期; default: the date range). Incremental: what did
+    not change is not rebuilt. `page_timeout` (s) and `page_memory` (MB) bound each page
+    in its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster."""
+    from .pack import SORTS, PackOptions, build_pack
+
+    run = settings(out=out, **options)
+    opts = PackOptions(name=_plain_name(name, "pack name"), title=title, jobs=jobs,
+                       sort=_choice("sort", sort, SORTS), pages=pages, force=force,
+                       issue=issue, page_timeout=page_timeout, page_memory=page_memory,
+                       scheduler=scheduler)
+    return build_pack(_as_inputs(inputs), run, opts, progress)
+
+
+__all__ = ["DocpipeError", "UsageError", "InputError", "Article", "Result", "convert",
+           "extract", "pack", "iter_convert", "settings", "output_stem"]

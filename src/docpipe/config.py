@@ -1,0 +1,230 @@
+"""docpipe.toml: defaults for the commands' options, like pandoc's defaults files.
+
+Where from, first found wins: `--config FILE`, `DOCPIPE_CONFIG=FILE`, `docpipe.toml` in
+the working folder, `[tool.docpipe]` of `pyproject.toml` there. Keys are the long option
+names (`summary_sentences` or `summary-sentences`); a table named after a command
+(`[pack]`) holds options of that command only. An option given on the command line beats
+the file.
+
+Nothing here names an option: the valid keys and their types are read from the commands'
+own parameters, so an option added to a command is a valid key at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+from .errors import UsageError
+
+CONFIG_ENV = "DOCPIPE_CONFIG"
+CONFIG_NAME = "docpipe.toml"
+SKIP = {"help", "config"}  # options that make no sense in the file
+
+
+@dataclass
+class Config:
+    path: Path | None = None  # None: no file, the built-in defaults only
+    how: str = ""  # how it was found: --config, DOCPIPE_CONFIG, working folder
+    # command -> option name -> value as written in the file (checked)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def find(explicit: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
+    """The config file to read, and how it was chosen."""
+    for given, how in ((explicit, "--config"), (os.environ.get(CONFIG_ENV), CONFIG_ENV)):
+        if given:
+            path = Path(given)
+            if not path.is_file():
+                raise UsageError(f"config file not found ({how})", str(path))
+            return path, how
+    here = Path(CONFIG_NAME)
+    if here.is_file():
+        return here, "working folder"
+    pyproject = Path("pyproject.toml")
+    if pyproject.is_file() and b"[tool.docpipe" in pyproject.read_bytes():
+        return pyproject, "working folder"
+    return None, ""
+
+
+def read(path: Path) -> dict[str, Any]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"not valid TOML: {exc}", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read config file: {exc}", str(path)) from None
+    if path.name == "pyproject.toml":
+        doc = doc.get("tool", {}).get("docpipe", {})
+        if not isinstance(doc, dict):
+            raise UsageError("[tool.docpipe] must be a table", str(path))
+    return doc
+
+
+def options_of(command: Any) -> dict[str, Any]:
+    """A command's options that a config file may set: key -> click parameter. The key is
+    the parameter's name without a trailing _ (`from_`, for --from, is `from`)."""
+    return {p.name.rstrip("_"): p for p in command.params
+            if getattr(p, "param_type_name", "") == "option" and p.name not in SKIP
+            and not p.is_eager and p.expose_value}
+
+
+def commands_of(root: Any) -> dict[str, Any]:
+    """The top-level commands of the app (a click group), or the one command."""
+    commands = getattr(root, "commands", None)
+    if commands is None:
+        return {root.name: root}
+    return {name: cmd for name, cmd in commands.items() if not hasattr(cmd, "commands")}
+
+
+def _base(param: Any) -> tuple[type | None, bool]:
+    """(Python type a value must have, whether a list is taken) from the parameter."""
+    if getattr(param, "is_flag", False) and not getattr(param, "count", False):
+        return bool, False
+    ann = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    many = bool(getattr(param, "multiple", False))
+    if get_origin(ann) is list:
+        ann = (get_args(ann) or (str,))[0]
+    if ann is bool:
+        return bool, many
+    if ann is int or getattr(param, "count", False):
+        return int, many
+    if ann is float:
+        return float, many
+    return str, many
+
+
+def _type_name(t: type | None, many: bool) -> str:
+    name = {bool: "true or false", int: "a whole number", float: "a number"}.get(t, "a string")
+    return f"{name}, or a list of them" if many else name
+
+
+def _fits(value: Any, t: type | None) -> bool:
+    if t is bool:
+        return isinstance(value, bool)
+    if t is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def clean_message(message: str) -> str:
+    """A parameter error as one plain line: 'xx' is not one of hans, hant, tw."""
+    message = " ".join(message.split())
+    message = re.sub(r"^(Value error|Input should be|Assertion failed), ?", "", message)
+    match = re.search(r"is not one of (.*?)\.?$", message)
+    if match:
+        choices = match.group(1).replace("'", "")
+        message = message[:match.start()] + f"is not one of {choices}"
+    return message.rstrip(".")
+
+
+def check(key: str, value: Any, param: Any, ctx: Any, path: Path) -> Any:
+    """`value` as the default of `param`, or a UsageError naming the key and the file."""
+    t, many = _base(param)
+    values = value if many and isinstance(value, list) else [value]
+    if not all(_fits(v, t) for v in values):
+        raise UsageError(f"key {key!r} must be {_type_name(t, many)}, not {value!r}",
+                         str(path))
+    value = values if many else value
+    try:
+        param.process_value(ctx, value)
+    except Exception as exc:  # the option's own check (a choice, a range)
+        detail = getattr(exc, "message", None) or str(exc)
+        raise UsageError(f"key {key!r}: {clean_message(detail)}", str(path)) from None
+    return value
+
+
+def _twin(key: str, value: Any, opts: dict[str, Any]) -> tuple[str, Any]:
+    """`credit = false` for an option that takes text and has a `--no-credit` twin: the
+    twin (`no_credit = true`); `credit = true` is the default. Other keys as they are."""
+    name = key.replace("-", "_")
+    if isinstance(value, bool) and f"no_{name}" in opts and name in opts \
+            and _base(opts[name])[0] is not bool:
+        return (f"no_{name}", True) if value is False else (f"no_{name}", False)
+    return key, value
+
+
+def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
+    """The config file's values for every command of the app, checked."""
+    path, how = find(explicit)
+    config = Config(path=path, how=how)
+    if path is None:
+        return config
+    commands = commands_of(ctx.find_root().command)
+    doc = read(path)
+    top: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in doc.items():
+        name = key.replace("-", "_")
+        if name in commands and isinstance(value, dict):
+            sections[name] = value
+        else:
+            top[key] = value
+    known = {n for cmd in commands.values() for n in options_of(cmd)}
+    for key in top:
+        if key.replace("-", "_") not in known:
+            raise UsageError(f"unknown key {key!r} (keys are the long option names: "
+                             f"{', '.join(sorted(known))})", str(path))
+    for cmd_name, cmd in commands.items():
+        opts = options_of(cmd)
+        mine = config.values.setdefault(cmd_name, {})
+        for key, value in top.items():
+            key, value = _twin(key, value, opts)
+            if (name := key.replace("-", "_")) in opts:
+                mine[opts[name].name] = check(key, value, opts[name], ctx, path)
+        for key, value in sections.get(cmd_name, {}).items():
+            key, value = _twin(key, value, opts)
+            name = key.replace("-", "_")
+            if name not in opts:
+                raise UsageError(f"unknown key {key!r} in [{cmd_name}] (its options: "
+                                 f"{', '.join(sorted(opts))})", str(path))
+            mine[opts[name].name] = check(f"{cmd_name}.{key}", value, opts[name], ctx, path)
+    return config
+
+
+def to_toml(value: Any) -> str:
+    """A value as TOML would write it (for `docpipe config`)."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(to_toml(v) for v in value) + "]"
+    if isinstance(value, int | float):
+        return str(value)
+    if hasattr(value, "value"):  # an Enum member
+        value = value.value
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def report(ctx: Any, config: Config) -> list[str]:
+    """`docpipe config`: each command's settings, as TOML, and where each one comes from."""
+    where = (f"{config.path} (from {config.how})" if config.path
+             else f"no config file ({CONFIG_NAME} or [tool.docpipe] in pyproject.toml "
+                  f"here, --config FILE or {CONFIG_ENV})")
+    lines = [f"# config file: {where}"]
+    for cmd_name, cmd in commands_of(ctx.find_root().command).items():
+        opts = options_of(cmd)
+        if not opts:
+            continue
+        lines += ["", f"[{cmd_name}]"]
+        mine = config.values.get(cmd_name, {})
+        for name, param in opts.items():
+            envvar = param.envvar if isinstance(param.envvar, str) else None
+            if param.name in mine:
+                value, origin = mine[param.name], str(config.path)
+            elif envvar and os.environ.get(envvar):
+                value, origin = os.environ[envvar], f"environment {envvar}"
+            else:
+                value, origin = param.default, "default"
+            if value is None or value == [] or value == ():
+                lines.append(f"# {name} = (not set)".ljust(40) + f"  # {origin}")
+            else:
+                lines.append(f"{name} = {to_toml(value)}".ljust(40) + f"  # {origin}")
+    return lines
