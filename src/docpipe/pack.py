@@ -145,6 +145,7 @@ def build_pack(
         raise UsageError("no inputs")
     out = settings.out_dir
     ensure_dir(out)
+    check_pack_outputs(paths, out, name)  # refused before the lock file is made
     with folder_lock(out, progress.pack):
         report = _build(paths, name, settings, opts, progress, page_worker)
     report.seconds = time.monotonic() - started
@@ -159,7 +160,6 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
     read_opts = read_options_for(paths, settings)
     clashes = {**check_collisions(paths), **check_overwrites(paths, page_settings)} \
         if opts.pages else {}
-    check_pack_outputs(paths, out, name)
     common = {
         "docpipe": __version__,
         "code": code_hash(),
