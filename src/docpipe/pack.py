@@ -56,6 +56,7 @@ from .packplan import (  # noqa: F401  (re-exported: pack's public names)
     SORTS,
     Entry,
     PackReport,
+    branding,
     cover_data,
     manifest,
     pack_plan,
@@ -81,7 +82,7 @@ from .writers import display_title
 from .writers.collection import PackJob
 
 PAGE_FORMATS = ("pdf", "docx")
-_sort_key = sort_key  # the old private name (tests)
+_sort_key, _cover, _branding = sort_key, cover_data, branding  # the old private names
 
 
 @dataclass(frozen=True)
