@@ -190,13 +190,13 @@ TemplateDirOpt = Annotated[Path | None, typer.Option(
     help="Folder whose templates override docpipe's (see: docpipe templates export).")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
 PageTimeoutOpt = Annotated[float, typer.Option(
-    "--page-timeout", min=0, help="Seconds one page may take in a worker before it fails "
+    "--page-timeout", min=0, metavar="SECONDS", help="Seconds one page may take in a worker before it fails "
     "alone (0: no limit).")]
 PageMemoryOpt = Annotated[int, typer.Option(
-    "--page-memory", min=0, help="MB of memory one page's worker may use before the page "
+    "--page-memory", min=0, metavar="MB", help="MB of memory one page's worker may use before the page "
     "fails alone (0: no limit).")]
 SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", envvar="DOCPIPE_SCHEDULER", help="Dask scheduler (tcp://HOST:PORT): "
+    "--scheduler", envvar="DOCPIPE_SCHEDULER", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:PORT): "
     "each page is a task on that cluster (needs the dask extra of docpipe).")]
 
 
@@ -331,8 +331,9 @@ def convert(
     max_pages: MaxPagesOpt = 500,
     folder_images: FolderImagesOpt = False,
     config: ConfigOpt = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, help="Worker processes (1: "
-                                      "convert in this process; 0: one per CPU).")] = 1,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, metavar="N",
+                                      help="Worker processes (1: convert in this process; "
+                                      "0: one per CPU).")] = 1,
     page_timeout: PageTimeoutOpt = 120.0,
     page_memory: PageMemoryOpt = 2048,
     scheduler: SchedulerOpt = None,
