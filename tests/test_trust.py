@@ -505,3 +505,25 @@ def test_date_line_above_the_headline_beats_a_date_at_the_body_end(tmp_path):
              "某某网站(http://www.example.net)搜集整理于2002-09-25"]
     art = read_bytes_as("\n".join(lines).encode(), "post.txt", tmp_path)
     assert art.published == "2003-05-29"
+
+
+def test_pack_manifest_and_contents_carry_warnings(runner, tmp_path, reference):
+    import subprocess
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a_ref.txt").write_bytes(reference.read_bytes())
+    (pages / "b_nohead.txt").write_text("\n".join(PARAS), encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke(runner, "pack", str(pages), "-o", str(out), "--name", "p", "--no-pages",
+                 "-j", "1", "-q")
+    assert res.exit_code == 0, res.stderr
+    assert f"docpipe: warning: {pages / 'b_nohead.txt'}: no headline found" in res.stderr
+    rows = {Path(r["input"]).name: r for r in
+            json.loads((out / "p.json").read_text(encoding="utf-8"))["pages"]}
+    assert rows["a_ref.txt"]["warnings"] == [] and rows["a_ref.txt"]["confidence"] == 1.0
+    assert any(w.startswith("no headline") for w in rows["b_nohead.txt"]["warnings"])
+    text = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(out / "p.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    marked = [line for line in text.splitlines() if "待核" in line]
+    assert len(marked) == 1 and "（无标题）" in marked[0], text

@@ -46,6 +46,10 @@ class Entry:
             "outputs": self.outputs,
             "status": self.status,
             "error": self.error,
+            # What docpipe is unsure of (no headline, short text, lines dropped by
+            # learning …): the contents mark such articles 〔待核〕.
+            "warnings": list(self.article.warnings) if self.article else [],
+            "confidence": self.article.confidence if self.article else None,
         }
 
 

@@ -202,6 +202,8 @@ def _docx_overview(doc, job: PackJob, titles: list[str], L: Labels) -> None:
         p = doc.add_paragraph(style="Lead")
         p.paragraph_format.space_before = Pt(6)
         p.add_run(title).bold = True
+        if art.warnings:  # docpipe has doubts (listed in the manifest): check it
+            p.add_run(f"〔{L.words.get('check', '待核')}〕")
         p.add_run(f"  {before}")
         _field(p, f"PAGEREF {anchor} \\h", placeholder="?")
         p.add_run(after)
