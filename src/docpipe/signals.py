@@ -73,14 +73,19 @@ def kill_children() -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _hard_exit(signum: int) -> None:
-    time.sleep(GRACE)
+def _clean_up() -> None:
+    """Kill the workers and remove every temporary output: nothing half-written stays."""
     kill_children()
     with _lock:
         temps = list(_temps)
     for t in temps:
         with contextlib.suppress(OSError):
             os.unlink(t)
+
+
+def _hard_exit(signum: int) -> None:
+    time.sleep(GRACE)
+    _clean_up()
     message = "interrupted" if signum == signal.SIGINT else f"terminated by {signal.Signals(signum).name}"
     with contextlib.suppress(Exception):
         sys.stderr.write(f"docpipe: error: {message}\n")
@@ -99,12 +104,7 @@ def _on_signal(signum: int, frame) -> None:
 
 
 def _hard_exit_now(signum: int) -> None:
-    kill_children()
-    with _lock:
-        temps = list(_temps)
-    for t in temps:
-        with contextlib.suppress(OSError):
-            os.unlink(t)
+    _clean_up()
     os._exit(exit_code(signum))
 
 
