@@ -527,3 +527,12 @@ def test_pack_manifest_and_contents_carry_warnings(runner, tmp_path, reference):
                           capture_output=True, text=True, check=True).stdout
     marked = [line for line in text.splitlines() if "待核" in line]
     assert len(marked) == 1 and "（无标题）" in marked[0], text
+
+
+def test_a_notice_with_numbered_items_is_a_page_not_markdown(tmp_path):
+    items = [f"{i}. 各单位应于五月底前完成第{i}项检查工作，并将结果报送市民政局。" for i in range(1, 9)]
+    lines = ["某市民政局", "关于开展年度检查的通知", "发布日期：2025-05-01", "各区县民政局：",
+             "现就有关事项通知如下。", *items, "特此通知。"]
+    art = read_bytes_as("\n".join(lines).encode(), "notice.txt", tmp_path)
+    assert art.title == "关于开展年度检查的通知"
+    assert all(x in art.body_text for x in items)

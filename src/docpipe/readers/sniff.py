@@ -39,8 +39,11 @@ def kind_of(path: str, data: bytes) -> str:
     return "txt"
 
 
-_MD_LINE = re.compile(r"^(#{1,6} \S|```|~~~|[-*+] \S|\d{1,3}\. \S|> \S|\|.*\|\s*$|!\[.*\]\(|"
-                      r"\[[^\]]+\]\([^)]+\))")
+# Markdown's own syntax (a heading, a fence, a link, a table rule) and its lists; a
+# notice's numbered items (1. …) alone are not Markdown.
+_MD_STRONG = re.compile(r"^(#{1,6} \S|```|~~~|!\[[^\]]*\]\(|.*\[[^\]]+\]\([^)\s]+\)|"
+                        r"\|?\s*:?-{3,}:?\s*\|)")
+_MD_LIST = re.compile(r"^([-*+] \S|\d{1,3}\. \S|> \S|\|.*\|\s*$)")
 _CODE_LINE = re.compile(r"(^\s*(def |class |import |from \S+ import |#include|function |"
                         r"const |let |var |public |private |return\b|package |fn |use )|"
                         r"[;{}]\s*$)")
@@ -54,9 +57,10 @@ def not_a_page(text: str) -> str | None:
     if len(lines) < 3:
         return None
     n = len(lines)
-    md = sum(1 for x in lines if _MD_LINE.match(x.strip()))
+    strong = sum(1 for x in lines if _MD_STRONG.match(x.strip()))
+    listed = sum(1 for x in lines if _MD_LIST.match(x.strip()))
     fenced = sum(1 for x in lines if x.strip().startswith(("```", "~~~")))
-    if fenced >= 2 and md >= 0.15 * n or md >= 0.4 * n:
+    if fenced >= 2 or strong >= 2 and strong + listed >= 0.3 * n:
         return "looks like Markdown, not a saved page"
     code = sum(1 for x in lines if _CODE_LINE.search(x))
     if code >= 0.4 * n:
