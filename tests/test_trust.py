@@ -536,3 +536,10 @@ def test_a_notice_with_numbered_items_is_a_page_not_markdown(tmp_path):
     art = read_bytes_as("\n".join(lines).encode(), "notice.txt", tmp_path)
     assert art.title == "关于开展年度检查的通知"
     assert all(x in art.body_text for x in items)
+
+
+def test_the_site_name_above_a_notice_title_is_not_joined_to_it(tmp_path):
+    lines = ["首页 > 通知公告", "某市民政局", "关于开展年度检查的通知", "发布日期：2025-05-01", *PARAS,
+             "版权所有：某市民政局"]
+    art = read_bytes_as("\n".join(lines).encode(), "site.txt", tmp_path)
+    assert art.title == "关于开展年度检查的通知"

@@ -393,6 +393,15 @@ def _find_title(
     return -1, "", -1
 
 
+def _only_here(lines: list[_Line], idx: int) -> bool:
+    """An issuing body set above its notice's title, not the site's name: not the page's
+    first line, no other line of its own, and not the owner its copyright line names."""
+    s = squash(lines[idx].text)
+    owner = squash(_site_from_copyright(lines))
+    return idx > 0 and not (owner and (owner in s or s in owner)) and not any(
+        squash(ln.text) == s for i, ln in enumerate(lines) if i != idx)
+
+
 def _text_after(weights: list[int], idx: int) -> int:
     """Characters of sentence text in the next 5 lines, when at least 2 of them are sentence
     text (0 otherwise): evidence that the article is not over."""
@@ -473,7 +482,8 @@ def parse(
                     and len(lines[prv].text) >= 8
                     # 全国人民代表大会常务委员会 / 关于…的决议: the issuing body opens it
                     or art.title.startswith(("关于", "關於"))
-                    and p.sign_org.search(squash(lines[prv].text))):
+                    and p.sign_org.search(squash(lines[prv].text))
+                    and _only_here(lines, prv)):
             art.title = lines[prv].text + art.title
             art.log.append(f"title: line {lines[prv].no} joined, the headline goes on below it")
             title_lines.add(prv)
