@@ -543,3 +543,13 @@ def test_the_site_name_above_a_notice_title_is_not_joined_to_it(tmp_path):
              "版权所有：某市民政局"]
     art = read_bytes_as("\n".join(lines).encode(), "site.txt", tmp_path)
     assert art.title == "关于开展年度检查的通知"
+
+
+@pytest.mark.parametrize("last,cut", [
+    ("本文摘自《读者文摘》2000年第09期，作者系某大学教授，转载时略有删节", False),
+    ("记者从市民政局了解到，截至目前，全市已建成社区助餐点四十二个，资产负债比率仍然高达", True),
+])
+def test_cut_off_warning_spares_a_closing_citation(tmp_path, last, cut):
+    lines = [TITLE, "2025-04-12 来源：市民政局", *PARAS, last]
+    art = read_bytes_as("\n".join(lines).encode(), "c.txt", tmp_path)
+    assert any(w.startswith("text looks cut off") for w in art.warnings) == cut

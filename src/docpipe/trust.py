@@ -14,6 +14,15 @@ from .model import Article
 _ENDS = "。！？!?…；;.”’」』）)》】\"'"
 
 
+def _closing_line(text: str) -> bool:
+    """A line that ends an article without a full stop: a citation of where it first
+    appeared (摘自《…》2000年第09期) or a date under it."""
+    from .readers.portal import parse_date
+
+    return (len(text) <= 80 and "《" in text and "》" in text) or \
+        bool(parse_date(text[-16:]))
+
+
 def assess(art: Article) -> Article:
     from .transforms.sentences import split
 
@@ -31,7 +40,8 @@ def assess(art: Article) -> Article:
     if learnt:
         found.append(f"learning dropped {learnt} line(s) that recur on this site's other "
                      "pages in this run (--explain lists them)")
-    if prose and len(last := prose[-1].rstrip()) >= 30 and last[-1] not in _ENDS:
+    if prose and len(last := prose[-1].rstrip()) >= 30 and last[-1] not in _ENDS \
+            and not _closing_line(last):
         found.append(f"text looks cut off: the last paragraph ends mid-sentence (…{last[-12:]})")
     art.warnings = list(dict.fromkeys([*art.warnings, *found]))
     return art
