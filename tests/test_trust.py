@@ -553,3 +553,17 @@ def test_cut_off_warning_spares_a_closing_citation(tmp_path, last, cut):
     lines = [TITLE, "2025-04-12 来源：市民政局", *PARAS, last]
     art = read_bytes_as("\n".join(lines).encode(), "c.txt", tmp_path)
     assert any(w.startswith("text looks cut off") for w in art.warnings) == cut
+
+
+def test_sentences_after_a_comment_like_run_are_not_lost_silently(tmp_path):
+    """Article text after something that looks like a comment thread (an interview with
+    times and names can) is either kept or said: never dropped without a warning."""
+    thread = comment_thread(3)[1:]
+    lines = [TITLE, "2025-04-12 10:30 来源：市民政局", *PARAS, *thread, *PARAS[::-1]]
+    art = read_bytes_as("\n".join(lines).encode(), "mid.txt", tmp_path)
+    lost = [p for p in PARAS[::-1][1:] if p not in art.body_text]
+    assert not lost or any("after a reader-comment thread" in w for w in art.warnings)
+    # A thread that ends the page is no reason for that warning.
+    tail = read_bytes_as("\n".join([TITLE, "2025-04-12", *PARAS, *thread]).encode(), "t.txt",
+                         tmp_path)
+    assert not any("reader-comment thread" in w for w in tail.warnings)

@@ -690,6 +690,16 @@ def parse(
     if kept_comments >= 2:
         art.warnings.append(f"comment-like lines kept: {kept_comments} line(s) of the "
                             "article look like reader comments (times, reply buttons)")
+    if comments:  # sentences after a comment thread that no rule names: article, maybe
+        end = lines[max(comments)].no
+        after = [d for d in dropped if d.line > end and _is_prose(d.text) and len(d.text) >= 20
+                 # no named rule (a 网友评论 heading, a disclaimer) ended the article there
+                 and d.rule.startswith(("after the article text",
+                                        "footer (after the end of the article text"))]
+        if len(after) >= 2:
+            art.warnings.append(f"{len(after)} sentence line(s) after a reader-comment thread "
+                                "were dropped as the page's end; check that the article is "
+                                "whole (--explain lists them)")
     _apply_metadata(art, meta, profile, hints, site_name, lines, crumb_site)
     return art
 
