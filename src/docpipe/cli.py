@@ -497,6 +497,8 @@ def pack(
         err(e.error)
     if report.pack_error:
         err(report.pack_error)
+    elif report.pack_notes:
+        warn(str(report.pack_outputs[0]), report.pack_notes)
     if not quiet:
         for line in summary_lines(report):
             typer.echo(line)

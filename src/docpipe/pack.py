@@ -27,7 +27,9 @@ worker runs), `packplan` (entries, order, cover data, the pack's jobs, manifest)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -247,8 +249,8 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
             renders = [RenderTask(e.input, e.stem, e.article,
                                   dataclasses.replace(page_settings, out_dir=out))
                        for e in todo if e.pending]
-            _pack(report, settings, opts, common, created, cache, workers, progress, renders,
-                  budget)
+            _pack(report, settings, opts, common, created, cache, workers, parsers, progress,
+                  renders, budget)
         except BaseException:  # interrupted: keep what is done for the next run
             cache["pack"] = {}
             _save_cache(cache_path, cache, report)
@@ -270,13 +272,14 @@ def _page_failed(task: PageTask | RenderTask, why: str) -> dict:
 
 
 def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dict,
-          created: str | None, cache: dict, workers, progress,
+          created: str | None, cache: dict, workers, local, progress,
           renders: list[RenderTask], budget: Callable[[Any], Budget]) -> None:
-    """Write the pack's PDF and DOCX and run `renders` (the pages' own files) beside them.
+    """Write each page's files (`renders`) and the pack's DOCX beside them, then the
+    pack's PDF from the pages' own PDFs (`writers.assemble`: nothing is laid out twice).
 
-    The pack jobs go first in the queue: the PDF, one WeasyPrint document of every page,
-    is the longest job. A page whose own files then fail is left out of the pack, which
-    is written again without it (rare: the page parsed, only its writer failed)."""
+    `workers` render (local processes or the Dask cluster); `local` runs the PDF's
+    assembly, which reads the pages' PDFs from this machine's disk. A page whose own
+    files fail is left out of the pack."""
     by_path = {e.input: e for e in report.entries}
     entry_of = {t.path: by_path[t.path] for t in renders}
     pack_errors: list[str] = []
@@ -286,6 +289,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
             if result.get("error"):
                 pack_errors.append(result["error"])
                 return
+            report.pack_notes += result.get("notes", [])
             try:
                 for _, data in result["files"]:
                     write_bytes(task.target, data)
@@ -311,24 +315,60 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         return _page_failed(task, why)
 
     plan = pack_plan(report, settings, opts, common, created, cache)
-    jobs = plan[0] if plan else []
-    if jobs:
-        progress.pack(f"rendering the pack ({len(jobs[0].items)} briefings)")
-    workers.run(run_task, [*jobs, *renders], done, failed, budget)
+    docx = [j for j in plan[0] if j.kind == "docx"] if plan else []
+    workers.run(run_task, [*docx, *renders], done, failed, budget)
     if not plan:
         return
     jobs, key, included = plan
-    if any(e.status != "ok" for e in included):  # a page failed after the pack started
+    if any(e.status != "ok" for e in included):  # a page failed: the pack without it
         pack_errors.clear()
         cache["pack"] = {}  # the files on disk now hold that page: never up to date
         plan = pack_plan(report, settings, opts, common, created, cache)
         if not plan:
             return
-        jobs, key, _ = plan
-        workers.run(run_task, jobs, done, failed, budget)
+        jobs, key, included = plan
+        workers.run(run_task, [j for j in jobs if j.kind == "docx"], done, failed, budget)
+    pdf_job = next(j for j in jobs if j.kind == "pdf")
+    progress.pack(f"assembling the pack ({len(included)} briefings)")
+    with _page_pdfs(report, settings, opts, included, workers, budget, pack_errors) as parts:
+        if parts is not None:
+            job = dataclasses.replace(pdf_job, parts=tuple(str(p) for p in parts))
+            local.run(run_task, [job], done, failed, budget)
     report.pack_rebuilt = True
     report.pack_error = "; ".join(pack_errors)
     cache["pack"] = {} if pack_errors else {"key": key}
+
+
+@contextlib.contextmanager
+def _page_pdfs(report: PackReport, settings: Settings, opts: PackOptions,
+               included: list[Entry], workers, budget, errors: list[str]):
+    """The pages' own PDFs, in pack order: those written beside the pack, or (with
+    --no-pages) ones rendered into a temporary folder for the pack alone. None when
+    one could not be made (said in `errors`)."""
+    if opts.pages:
+        paths = [report.out_dir / f"{e.stem}.pdf" for e in included]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            errors.append(f"{missing[0]}: missing, the pack needs it")
+            yield None
+        else:
+            yield paths
+        return
+    with tempfile.TemporaryDirectory(prefix="docpipe-parts-") as tmp:
+        folder = Path(tmp)
+        part_settings = dataclasses.replace(settings, formats=("pdf",), out_dir=folder)
+        tasks = [RenderTask(e.input, f"p{i:05d}", e.article, part_settings)
+                 for i, e in enumerate(included)]
+
+        def done(task: RenderTask, result: dict) -> None:
+            if result.get("error"):
+                errors.append(result["error"])
+                return
+            for name, data in result["files"]:
+                (folder / name).write_bytes(data)
+
+        workers.run(run_task, tasks, done, _page_failed, budget)
+        yield None if errors else [folder / f"{t.stem}.pdf" for t in tasks]
 
 
 def _save_cache(path: Path, cache: dict, report: PackReport) -> None:

@@ -61,6 +61,7 @@ class PackReport:
     pack_outputs: list[Path] = field(default_factory=list)
     pack_rebuilt: bool = False
     pack_error: str = ""
+    pack_notes: list[str] = field(default_factory=list)  # what the PDF could not do as planned
     manifest: Path | None = None
     seconds: float = 0.0
     title: str = ""  # as on the cover
@@ -194,6 +195,7 @@ def manifest(report: PackReport, opts: Any, settings: Settings) -> str:
         "pack": {
             "outputs": [p.name for p in report.pack_outputs if not report.pack_error],
             "error": report.pack_error,
+            "warnings": report.pack_notes,
         },
         "counts": {s: report.count(s) for s in ("ok", "failed", "skipped")},
         "pages": [e.manifest_row() for e in report.entries],

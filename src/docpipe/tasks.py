@@ -83,12 +83,12 @@ def render_pack(job: Any) -> dict[str, Any]:
     from .writers.collection import render
 
     try:
-        data = render(job)
+        data, notes = render(job)
     except DocpipeError as exc:
         return {"error": str(exc)}
     except Exception as exc:
         return {"error": f"{job.target}: internal error: {type(exc).__name__}: {exc}"}
-    return {"files": [(job.target.name, data)], "error": ""}
+    return {"files": [(job.target.name, data)], "notes": notes, "error": ""}
 
 
 def run_task(task: Any) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 """Collection renderers: a briefing pack (cover, contents, every briefing) as one PDF and
 one DOCX, beside the single-page writers. They return bytes: the process that runs the
-pack writes them (workers, local or on a Dask cluster, never write outputs)."""
+pack writes them (workers, local or on a Dask cluster, never write outputs).
+
+The PDF is not laid out again: its front matter is one small WeasyPrint document, and
+the briefings are their own PDFs, joined by `assemble` (each page laid out once)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import OutputError
 from ..model import Article
 from . import Labels, RenderOptions, display_title, labels_for
 
 
-def render(job: PackJob) -> bytes:
-    return pack_pdf_bytes(job) if job.kind == "pdf" else pack_docx_bytes(job)
+def render(job: PackJob) -> tuple[bytes, list[str]]:
+    """The pack's file, and notes on what it could not do as planned (said as warnings)."""
+    return pack_pdf_bytes(job) if job.kind == "pdf" else (pack_docx_bytes(job), [])
 
 
 @dataclass(frozen=True)
@@ -26,29 +31,31 @@ class PackJob:
     variant: str
     created: str | None  # ISO date or datetime
     render: RenderOptions
+    parts: tuple[str, ...] = ()  # the PDF: each briefing's own PDF, in pack order
 
 
-def _items(job: PackJob) -> list[dict[str, Any]]:
+def _items(job: PackJob, starts: list[int]) -> list[dict[str, Any]]:
     from ..transforms.chinese import LANG
-    from . import colophon
-    from .pdf import inline_images
+    from .assemble import LINK_SCHEME
 
     items = []
-    for anchor, art in job.items:
+    for (anchor, art), start in zip(job.items, starts, strict=True):
         items.append({
-            "a": inline_images(art),  # each page's images from its own folder
+            "a": art,
             "anchor": anchor,
             "title": display_title(art, job.render),
+            "page": start + 1,  # printed page numbers count from 1 (the cover)
+            "href": f"{LINK_SCHEME}{start}",
             "L": labels_for(art.variant, job.render),
-            # in the article's script, as on its own briefing (the user's credit as given)
-            "credit": colophon(labels_for(art.variant, job.render), job.render),
             "lang": LANG[art.variant][0],
             "region": LANG[art.variant][1],
         })
     return items
 
 
-def pack_html(job: PackJob) -> str:
+def pack_html(job: PackJob, starts: list[int]) -> str:
+    """The front matter: cover, contents and overview; `starts` are the 0-based pack
+    pages the briefings start on."""
     from ..transforms.chinese import LANG
     from .html import environment
 
@@ -60,9 +67,8 @@ def pack_html(job: PackJob) -> str:
     from . import colophon
 
     L = labels_for(job.variant, opts)
-    items = _items(job)
     return env.get_template("pack.html.j2").render(
-        items=items,
+        items=_items(job, starts),
         cover=job.cover,
         L=L,
         org=opts.organisation,
@@ -80,15 +86,27 @@ def _w3c(created: str | None) -> str:
     return created if "T" in created else f"{created}T00:00:00Z"
 
 
-def pack_pdf_bytes(job: PackJob) -> bytes:
-    """One WeasyPrint document of every briefing: each font is subset once per pack."""
-    from .pdf import pdf_bytes
+def pack_pdf_bytes(job: PackJob) -> tuple[bytes, list[str]]:
+    """The front matter laid out with the page numbers the briefings will have, then
+    the briefings' own PDFs after it (`assemble`)."""
+    from .assemble import Part, assemble, page_count
+    from .pdf import finish, lay_out
 
+    parts = [Part(Path(path), display_title(art, job.render))
+             for path, (_, art) in zip(job.parts, job.items, strict=True)]
+    counts = [page_count(p.path) for p in parts]
     roots = list(job.render.search_path)
-    roots += sorted({Path(a.base_dir) for _, a in job.items if a.base_dir})
-    html = pack_html(job)
-    return pdf_bytes(html, roots, job.render.search_path[-1].resolve(),
-                     opts=job.render, outlines=True)
+    base = job.render.search_path[-1].resolve()
+    front = 1 + (len(parts) + 24) // 25 + (len(parts) + 5) // 6  # a guess, checked below
+    for _ in range(4):  # the numbers' widths could move a line: lay out until they agree
+        starts = [front + sum(counts[:i]) for i in range(len(counts))]
+        document, options = lay_out(pack_html(job, starts), roots, base, job.render)
+        if len(document.pages) == front:
+            break
+        front = len(document.pages)
+    else:
+        raise OutputError("the contents' page numbers did not settle", str(job.target))
+    return assemble(finish(document, options), parts)
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:

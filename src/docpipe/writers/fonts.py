@@ -128,19 +128,28 @@ def _compact_cff(stream, gids: set[int]) -> None:
     """An OpenType CFF program whose CFF is CID-keyed with CID == GID: bare compact CFF."""
     import uharfbuzz as hb
 
-    program = stream.stream[0]
-    cff = _table(program, b"CFF ") if program[:4] == b"OTTO" else None
-    face = hb.Face(hb.Blob(program))
-    used = [g for g in gids if g < face.glyph_count]
-    if not used or not cff or not _cff_is_cid_keyed(cff):
-        return
-    if _identity_prefix(cff, face.glyph_count) <= max(used):
-        return  # a used glyph's CID is not its id: readers would draw another glyph
-    out = hb.subset(face, _subset_input(gids, face.glyph_count))
-    compact = bytes(out.reference_table("CFF ").data) if out else b""
-    if compact and _cff_is_cid_keyed(compact):
+    compact = cff_subset(hb.Face(hb.Blob(stream.stream[0])), gids)
+    if compact:
         stream.stream = [compact]
         stream.extra["Subtype"] = "/CIDFontType0C"
+
+
+def cff_subset(face, gids: set[int]) -> bytes | None:
+    """The bare CFF of `face` (a uharfbuzz Face of a CID-keyed OpenType CFF font whose
+    used glyphs have CID == GID) cut down to `gids`, each glyph keeping its CID; None
+    when the font is not of that kind. Also used by the pack to merge its briefings'
+    subsets into one (`writers.assemble`)."""
+    import uharfbuzz as hb
+
+    cff = bytes(face.reference_table("CFF ").data)
+    used = [g for g in gids if g < face.glyph_count]
+    if not used or not cff or not _cff_is_cid_keyed(cff):
+        return None
+    if _identity_prefix(cff, face.glyph_count) <= max(used):
+        return None  # a used glyph's CID is not its id: readers would draw another glyph
+    out = hb.subset(face, _subset_input(gids, face.glyph_count))
+    compact = bytes(out.reference_table("CFF ").data) if out else b""
+    return compact if compact and _cff_is_cid_keyed(compact) else None
 
 
 def _compact_truetype(pdf, stream, gids: set[int], cid_fonts: list[dict]) -> None:
@@ -151,23 +160,34 @@ def _compact_truetype(pdf, stream, gids: set[int], cid_fonts: list[dict]) -> Non
     program = stream.stream[0]
     if any(f.get("CIDToGIDMap", "/Identity") != "/Identity" for f in cid_fonts):
         return
-    face = hb.Face(hb.Blob(program))
-    plan = hb.SubsetPlan(face, _subset_input(gids, face.glyph_count))
-    mapping = plan.old_to_new_glyph_mapping
-    out = plan.execute()
-    data = bytes(out.blob.data) if out else b""
-    if not data or len(data) >= len(program):
+    done = truetype_subset(hb.Face(hb.Blob(program)), gids)
+    if done is None or len(done[0]) >= len(program):
         return
-    top = max(mapping)
-    table = bytearray(2 * (top + 1))
-    for old, new in mapping.items():
-        table[2 * old:2 * old + 2] = new.to_bytes(2, "big")
-    cid_to_gid = pydyf.Stream([bytes(table)], compress=stream.compress)
+    data, table = done
+    cid_to_gid = pydyf.Stream([table], compress=stream.compress)
     pdf.add_object(cid_to_gid)
     stream.stream = [data]
     stream.extra["Length1"] = len(data)
     for font in cid_fonts:
         font["CIDToGIDMap"] = cid_to_gid.reference
+
+
+def truetype_subset(face, gids: set[int]) -> tuple[bytes, bytes] | None:
+    """`face` (a uharfbuzz Face of a TrueType font) cut down to `gids`, and the
+    /CIDToGIDMap stream's data from the original glyph ids (the content streams' CIDs)
+    to the renumbered glyphs; None when HarfBuzz cannot subset it."""
+    import uharfbuzz as hb
+
+    plan = hb.SubsetPlan(face, _subset_input(gids, face.glyph_count))
+    mapping = plan.old_to_new_glyph_mapping
+    out = plan.execute()
+    data = bytes(out.blob.data) if out else b""
+    if not data or not mapping:
+        return None
+    table = bytearray(2 * (max(mapping) + 1))
+    for old, new in mapping.items():
+        table[2 * old:2 * old + 2] = new.to_bytes(2, "big")
+    return data, bytes(table)
 
 
 def _unclaim_clamped_glyphs(objects) -> None:

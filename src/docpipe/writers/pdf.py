@@ -65,6 +65,14 @@ def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
     variant (PDF/A, PDF/UA); `outlines`: open with the bookmarks panel. `max_pages`
     (0: no limit): a layout longer than that is refused (OutputError naming `name`).
     """
+    document, options = lay_out(html, roots, base_dir, opts)
+    if max_pages and len(document.pages) > max_pages:
+        raise OutputError(too_many_pages(len(document.pages), max_pages), name or None)
+    return finish(document, options, shrink, outlines)
+
+
+def lay_out(html: str, roots: list[Path], base_dir: Path, opts: RenderOptions | None = None):
+    """WeasyPrint's laid-out Document of `html`, and the options to write it with."""
     HTML = load_weasyprint().HTML
     doc = HTML(string=html, base_url=PAGE_ROOT,
                url_fetcher=safe_fetcher(roots, {PAGE_ROOT: base_dir}))
@@ -76,9 +84,13 @@ def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
             options["pdf_variant"] = opts.pdf_variant
     with warnings.catch_warnings():  # Pillow's DecompressionBombWarning and the like
         warnings.simplefilter("ignore")
-        document = doc.render(**options)
-        if max_pages and len(document.pages) > max_pages:
-            raise OutputError(too_many_pages(len(document.pages), max_pages), name or None)
+        return doc.render(**options), options
+
+
+def finish(document, options: dict, shrink: bool = True, outlines: bool = False) -> bytes:
+    """A laid-out Document's PDF bytes (see `pdf_bytes`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         target = _Finishing(document, open_outlines) if outlines else document
         return write_pdf(target, **options) if shrink else target.write_pdf(**options)
 
