@@ -155,16 +155,25 @@ def test_outline_has_one_entry_per_briefing_in_order(pack30):
 
 
 def test_contents_page_numbers_match_where_briefings_start(pack30):
+    """The front matter is numbered i, ii … (no number on the cover), the briefings 1,
+    2 … from the first one: the numbers the contents cite, printed at each page's foot
+    and given to viewers as the PDF's page labels."""
     from pypdf import PdfReader
+
+    from docpipe.writers.assemble import roman
 
     reader = PdfReader(pack30["out"] / "week.pdf")
     starts = {o.title: reader.get_destination_page_number(o) for o in reader.outline}
     first = min(starts.values())
     assert first >= 2, "cover and contents come first"
-    # each front page ends with its own number, at the foot's centre
-    texts = [squash(reader.pages[i].extract_text()) for i in range(1, first)]
-    assert all(t.endswith(str(i)) for i, t in enumerate(texts, 2)), texts
-    contents = "".join(t[:-len(str(i))] for i, t in enumerate(texts, 2))
+    labels = reader.page_labels
+    assert labels[:first] == [roman(i) for i in range(1, first + 1)]
+    assert labels[first:] == [str(i) for i in range(1, len(reader.pages) - first + 1)]
+    texts = [squash(page.extract_text()) for page in reader.pages]
+    assert not re.search(r"(^|\D)1$", texts[0]) and not texts[0].endswith("i")  # the cover
+    for i, text in enumerate(texts[1:], 1):  # each page ends with its printed number
+        assert text.endswith(labels[i]), (i, text[-20:])
+    contents = "".join(t[:-len(labels[i])] for i, t in enumerate(texts[1:first], 1))
     assert contents.startswith("目录")
     contents = contents.split("本期概览")[0]  # the overview follows the contents
     order = expected_order(pack30["pages"])
@@ -172,8 +181,8 @@ def test_contents_page_numbers_match_where_briefings_start(pack30):
         at = contents.index(squash(title))
         end = contents.index(squash(order[k + 1])) if k + 1 < len(order) else len(contents)
         segment = contents[at + len(squash(title)):end]
-        printed = int(re.search(r"(\d+)$", segment).group(1))
-        assert printed == starts[title] + 1, (title, segment)  # printed numbers are 1-based
+        printed = re.search(r"(\d+)$", segment).group(1)
+        assert printed == labels[starts[title]], (title, segment)
 
 
 def test_cover_shows_title_dates_count_and_variant(pack30):
@@ -400,5 +409,5 @@ def test_pack_pages_have_the_layout_of_each_briefing(pack30):
                     assert stamped[1].read_bytes() == own.pages[k].obj.Contents.read_bytes()
                     mine = lines(own_path, k + 1)
                     packed = lines(out / "week.pdf", start + k + 1)
-                    packed.remove(str(start + k + 1))  # the stamp: the pack's page number
+                    packed.remove(reader.page_labels[start + k])  # the stamped number
                     assert packed == mine, (o.title, k)

@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-#: The scheme of the front matter's links to a page of the pack (0-based index).
+#: The scheme of the front matter's links to a page of the briefings (0-based index).
 LINK_SCHEME = "docpipe:"
+#: The characters of stamped page numbers (arabic, and roman for the front matter).
+STAMPED = "0123456789ivxlcdm"
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,23 @@ class Stamp:
 
 @dataclass
 class Part:
-    path: Path
-    title: str
+    """A PDF whose pages join the pack: a briefing (a file, one bookmark) or a chunk of
+    the front matter (bytes)."""
+
+    path: Path | None
+    title: str = ""
+    data: bytes | None = None
     start: int = 0  # 0-based index of its first page in the pack
     pages: int = 0
+
+    @property
+    def front(self) -> bool:
+        return self.data is not None
+
+    def open(self):
+        import pikepdf
+
+        return pikepdf.open(self.path if self.data is None else io.BytesIO(self.data))
 
 
 def page_count(path: Path) -> int:
@@ -60,29 +75,46 @@ def page_count(path: Path) -> int:
         return len(pdf.pages)
 
 
-def assemble(front: bytes, parts: list[Part], stamp: Stamp | None = None) -> tuple[bytes, list[str]]:
-    """The pack's PDF bytes, and notes on what could not be done as planned (a font
-    left per briefing, page numbers not stamped)."""
+def assemble(fronts: list[bytes], parts: list[Part], stamp: Stamp | None = None
+             ) -> tuple[bytes, list[str]]:
+    """The pack's PDF: the front matter's PDFs (`fronts`, its metadata from the first),
+    then the briefings' (`parts`); and notes on what could not be done as planned (a
+    font left per briefing, page numbers not stamped).
+
+    Memory stays flat in the number of parts: a first pass reads each part's fonts and
+    closes it; the second copies each part's pages without the fonts now merged, detaches
+    the copied streams from the part (qpdf would read them at save time) and closes it."""
     import pikepdf
 
     stamp = stamp or Stamp()
     notes: list[str] = []
-    pdf = pikepdf.open(io.BytesIO(front))
-    tree = _StructTree(pdf)
-    sources = []  # qpdf copies stream data from them when it writes: kept open till then
+    every = [Part(None, data=data) for data in fronts[1:]] + parts
+    pdf = pikepdf.open(io.BytesIO(fronts[0]))
     try:
-        for part in parts:
-            src = pikepdf.open(part.path)
-            sources.append(src)
-            _explicit_destinations(src)
-            part.start = len(pdf.pages)
-            pdf.pages.extend(src.pages)
-            part.pages = len(pdf.pages) - part.start
-            tree.add(src, [pdf.pages[i] for i in range(part.start, len(pdf.pages))])
+        groups = _Fonts(pdf)
+        groups.scan(pdf, owned=True)
+        for part in every:
+            with part.open() as src:
+                groups.scan(src)
+        groups.merge(notes)
+        groups.use_merged(pdf)
+        tree = _StructTree(pdf)
+        for part in every:
+            with part.open() as src:
+                _explicit_destinations(src)
+                dropped = groups.drop_merged(src)
+                part.start = len(pdf.pages)
+                pdf.pages.extend(src.pages)
+                part.pages = len(pdf.pages) - part.start
+                pages = [pdf.pages[i] for i in range(part.start, len(pdf.pages))]
+                _detach_streams(pdf, [p.obj for p in pages])
+                tree.add(src, pages, pikepdf.Name.Div if part.front else pikepdf.Name.Art)
+                groups.attach(pages, dropped)
         tree.finish()
-        body_font = _merge_fonts(pdf, notes)
-        _stamp_numbers(pdf, parts, body_font, stamp, notes)
-        _link_front_matter(pdf)
+        front = parts[0].start if parts else len(pdf.pages)
+        _label_pages(pdf, front)
+        _stamp_numbers(pdf, front, groups.body, stamp, notes)
+        _link_front_matter(pdf, front)
         _outline(pdf, parts)
         pdf.Root.PageMode = pikepdf.Name.UseOutlines
         out = io.BytesIO()
@@ -90,9 +122,35 @@ def assemble(front: bytes, parts: list[Part], stamp: Stamp | None = None) -> tup
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return out.getvalue(), notes
     finally:
-        for src in sources:
-            src.close()
         pdf.close()
+
+
+def _detach_streams(pdf, roots: list) -> None:
+    """Give every stream reachable from `roots` (copied pages) its own data, so that the
+    part it was copied from can be closed before the pack is written."""
+    import pikepdf
+
+    seen: set = set()
+    todo = list(roots)
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, pikepdf.Stream | pikepdf.Dictionary):
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+            if isinstance(obj, pikepdf.Stream):
+                raw = obj.read_raw_bytes()
+                obj.write(raw, filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
+                          type_check=False)
+            todo += [obj[k] for k in obj.keys()  # noqa: SIM118 (a Stream is no mapping)
+                     if k not in ("/Parent", "/P")]
+        elif isinstance(obj, pikepdf.Array):
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+            todo += list(obj)
 
 
 # --- destinations, outline and the front matter's links ----------------------------------
@@ -121,12 +179,25 @@ def _outline(pdf, parts: list[Part]) -> None:
 
     with pdf.open_outline() as outline:
         for part in parts:
+            if part.front:
+                continue
             top = float(pdf.pages[part.start].mediabox[3])
             outline.root.append(OutlineItem(part.title, part.start, PageLocation.XYZ,
                                             left=0, top=top, zoom=0))
 
 
-def _link_front_matter(pdf) -> None:
+def _label_pages(pdf, front: int) -> None:
+    """Viewers show the printed numbers: i, ii … for the front matter, 1, 2 … after."""
+    import pikepdf
+
+    nums = [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
+    if front < len(pdf.pages):
+        nums += [front, pikepdf.Dictionary(S=pikepdf.Name.D)]
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+
+
+def _link_front_matter(pdf, front: int) -> None:
+    """`docpipe:N` links (N: a page of the briefings, from 0) go to that page."""
     import pikepdf
 
     count = len(pdf.pages)
@@ -137,7 +208,7 @@ def _link_front_matter(pdf) -> None:
             if not uri.startswith(LINK_SCHEME):
                 continue
             try:
-                target = int(uri[len(LINK_SCHEME):])
+                target = front + int(uri[len(LINK_SCHEME):])
             except ValueError:
                 continue
             if not 0 <= target < count:
@@ -172,7 +243,7 @@ class _StructTree:
             top = top[0] if len(top) == 1 else None
         self.top = top if isinstance(top, pikepdf.Dictionary) else None  # the Document
 
-    def add(self, src, pages) -> None:
+    def add(self, src, pages, role) -> None:
         import pikepdf
 
         root = src.Root.get("/StructTreeRoot")
@@ -203,7 +274,7 @@ class _StructTree:
         for kid in kids:
             kid = self.pdf.copy_foreign(kid)
             if kid.get("/S") == pikepdf.Name.Document:
-                kid.S = pikepdf.Name.Art  # one article of the pack's document
+                kid.S = role  # a briefing: an article of the pack's document
             kid.P = self.top
             self.top.K.append(kid)
 
@@ -239,57 +310,110 @@ def _number_tree(node) -> list:
 
 @dataclass
 class _Group:
-    """The Type0 fonts of one font (one BaseFont) across the front matter and parts."""
+    """One font (one BaseFont) across the front matter and the parts."""
 
     name: str
-    fonts: list  # pikepdf Type0 font dictionaries
     widths: dict[int, float]
     to_unicode: dict[int, str]
+    first_gids: set[int]  # the glyphs of the first subset seen: checks the installed file
+    template: object = None  # a Type0 dictionary of this font, in the pack
+    program: bytes = b""  # the first subset's font program
+    cff: bool = True
+    members: int = 0
     face: object = None  # uharfbuzz Face of the installed file, once found
     merged: object = None  # the one Type0 dictionary every page now uses
 
 
-def _merge_fonts(pdf, notes: list[str]):
-    """Merge each font's subsets into one; the body font's merged group (for the stamp)."""
-    groups: dict[str, _Group] = {}
-    dicts = {}
-    for page in pdf.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font")
-        if fonts is not None:
-            dicts.setdefault(fonts.objgen if fonts.is_indirect else id(fonts), fonts)
-    seen = set()
-    for fonts in dicts.values():
-        for key in fonts.keys():
-            font = fonts[key]
-            if font.get("/Subtype") != "/Type0" or font.objgen in seen:
+class _Fonts:
+    """The pack's fonts: read from every part (first pass), merged, then attached to
+    each part's pages in place of its own copies (second pass)."""
+
+    def __init__(self, pdf):
+        self.pdf = pdf
+        self.groups: dict[str, _Group] = {}
+        self.body: _Group | None = None
+
+    @staticmethod
+    def _font_dicts(pages) -> list:
+        """The /Font resource dictionaries of `pages` (each once: pages share them)."""
+        dicts, seen = [], set()
+        for page in pages:
+            fonts = page.obj.get("/Resources", {}).get("/Font")
+            if fonts is None:
                 continue
-            seen.add(font.objgen)
-            name = str(font.BaseFont)
-            group = groups.setdefault(name, _Group(name, [], {}, {}))
-            group.fonts.append(font)
-            cid = font.DescendantFonts[0]
-            group.widths.update((g, w) for g, w in _widths(cid.get("/W")).items()
-                                if g not in group.widths)
-            for g, text in _to_unicode(font.get("/ToUnicode")).items():
-                group.to_unicode.setdefault(g, text)
-    body = max(groups.values(), key=lambda g: ("Bold" not in g.name, len(g.widths)),
-               default=None)
-    for group in groups.values():
-        if len(group.fonts) > 1 or group is body:
-            _merge(pdf, group, extra=_digits(group) if group is body else "", notes=notes)
-    if groups:
-        merged = {f.objgen: g.merged for g in groups.values() if g.merged is not None
-                  for f in g.fonts}
-        for fonts in dicts.values():
+            key = fonts.objgen if fonts.is_indirect else id(fonts)
+            if key not in seen:
+                seen.add(key)
+                dicts.append(fonts)
+        return dicts
+
+    def scan(self, doc, owned: bool = False) -> None:
+        """Read `doc`'s Type0 fonts: glyph widths and text of every glyph used."""
+        seen = set()
+        for fonts in self._font_dicts(doc.pages):
             for key in list(fonts.keys()):
-                target = merged.get(fonts[key].objgen)
-                if target is not None:
-                    fonts[key] = target
-    return body if body is not None and body.merged is not None else None
+                font = fonts[key]
+                if font.get("/Subtype") != "/Type0" or font.objgen in seen:
+                    continue
+                seen.add(font.objgen)
+                name = str(font.BaseFont)
+                cid = font.DescendantFonts[0]
+                widths = _widths(cid.get("/W"))
+                group = self.groups.get(name)
+                if group is None:
+                    desc = cid.FontDescriptor
+                    program = desc.get("/FontFile3") or desc.get("/FontFile2")
+                    if program is None:
+                        continue
+                    template = font if owned else self.pdf.copy_foreign(font)
+                    group = self.groups[name] = _Group(
+                        name, {}, {}, set(widths), template, program.read_bytes(),
+                        "/FontFile3" in desc)
+                group.members += 1
+                for g, w in widths.items():
+                    group.widths.setdefault(g, w)
+                for g, text in _to_unicode(font.get("/ToUnicode")).items():
+                    group.to_unicode.setdefault(g, text)
 
+    def merge(self, notes: list[str]) -> None:
+        """One subset per font; the body font (the regular face with the most glyphs)
+        also gets the digits the page numbers need."""
+        self.body = max(self.groups.values(),
+                        key=lambda g: ("Bold" not in g.name, len(g.widths)), default=None)
+        for group in self.groups.values():
+            _merge(self.pdf, group, STAMPED if group is self.body else "", notes)
+        if self.body is not None and self.body.merged is None:
+            self.body = None
 
-def _digits(group: _Group) -> str:
-    return "0123456789"
+    def _merged(self, font):
+        if font.get("/Subtype") != "/Type0":
+            return None
+        group = self.groups.get(str(font.get("/BaseFont")))
+        return group.merged if group is not None else None
+
+    def use_merged(self, doc) -> None:
+        for fonts in self._font_dicts(doc.pages):
+            for key in list(fonts.keys()):
+                merged = self._merged(fonts[key])
+                if merged is not None:
+                    fonts[key] = merged
+
+    def drop_merged(self, src) -> dict[str, object]:
+        """Take the merged fonts out of a part before its pages are copied (their
+        programs are not copied at all); {resource name: the merged font}."""
+        dropped = {}
+        for fonts in self._font_dicts(src.pages):
+            for key in list(fonts.keys()):
+                merged = self._merged(fonts[key])
+                if merged is not None:
+                    dropped[key] = merged
+                    del fonts[key]
+        return dropped
+
+    def attach(self, pages, dropped: dict[str, object]) -> None:
+        for fonts in self._font_dicts(pages):
+            for key, merged in dropped.items():
+                fonts[key] = merged
 
 
 def _merge(pdf, group: _Group, extra: str, notes: list[str]) -> None:
@@ -300,42 +424,39 @@ def _merge(pdf, group: _Group, extra: str, notes: list[str]) -> None:
 
     from .fonts import cff_subset, truetype_subset
 
-    template = group.fonts[0]
-    cid = template.DescendantFonts[0]
-    desc = cid.FontDescriptor
-    program = desc.get("/FontFile3") or desc.get("/FontFile2")
-    if program is None:
+    if group.members < 2 and not extra:
         return
-    cff = "/FontFile3" in desc
-    data = program.read_bytes()
-    ps_name = _cff_name(data) if cff else _sfnt_name(data)
+    ps_name = _cff_name(group.program) if group.cff else _sfnt_name(group.program)
     found = _font_file(ps_name) if ps_name else None
+    label = group.name.lstrip("/")
     if found is None:
-        notes.append(f"font {group.name.lstrip('/')}: installed file not found; "
-                     "each briefing keeps its own copy")
+        notes.append(f"font {label}: installed file not found; each briefing keeps its "
+                     "own copy")
         return
     face = hb.Face(hb.Blob.from_file_path(found[0]), found[1])
-    if cff and not _same_font(face, data, group):
-        notes.append(f"font {group.name.lstrip('/')}: the installed file differs from "
-                     "the one the briefings were laid out with; each keeps its own copy")
+    if group.cff and cff_subset(face, group.first_gids) != group.program:
+        notes.append(f"font {label}: the installed file differs from the one the "
+                     "briefings were laid out with; each keeps its own copy")
         return
     font = hb.Font(face)
-    upem = face.upem
     for ch in extra:
         gid = font.get_nominal_glyph(ord(ch))
         if gid:
-            group.widths.setdefault(gid, round(font.get_glyph_h_advance(gid) * 1000 / upem, 3))
+            group.widths.setdefault(gid, round(font.get_glyph_h_advance(gid) * 1000
+                                               / face.upem, 3))
             group.to_unicode.setdefault(gid, ch)
-    gids = set(group.widths)
-    if cff:
-        compact = cff_subset(face, gids)
+    template = group.template
+    cid = template.DescendantFonts[0]
+    desc = cid.FontDescriptor
+    if group.cff:
+        compact = cff_subset(face, set(group.widths))
         if compact is None:
             return
         stream = pikepdf.Stream(pdf, compact)
         stream.Subtype = pikepdf.Name.CIDFontType0C
         desc.FontFile3 = stream
     else:
-        done = truetype_subset(face, gids)
+        done = truetype_subset(face, set(group.widths))
         if done is None:
             return
         stream = pikepdf.Stream(pdf, done[0])
@@ -344,16 +465,8 @@ def _merge(pdf, group: _Group, extra: str, notes: list[str]) -> None:
         cid.CIDToGIDMap = pikepdf.Stream(pdf, done[1])
     cid.W = _w_array(group.widths)
     template.ToUnicode = pikepdf.Stream(pdf, _cmap(group.to_unicode))
+    _detach_streams(pdf, [template])  # what else it holds (a CIDSet) from its part
     group.face, group.merged = face, template
-
-
-def _same_font(face, embedded_cff: bytes, group: _Group) -> bool:
-    """The installed file is the one the briefing was laid out with: cutting it to the
-    glyphs of one embedded subset gives that subset again, byte for byte."""
-    from .fonts import cff_subset
-
-    first = group.fonts[0].DescendantFonts[0]
-    return cff_subset(face, set(_widths(first.get("/W")))) == embedded_cff
 
 
 def _widths(w) -> dict[int, float]:
@@ -461,41 +574,52 @@ def _font_file(ps_name: str) -> tuple[str, int] | None:
 # --- the pack's page numbers ----------------------------------------------------------------
 
 
-def _stamp_numbers(pdf, parts: list[Part], body: _Group | None, stamp: Stamp,
+def _stamp_numbers(pdf, front: int, body: _Group | None, stamp: Stamp,
                    notes: list[str]) -> None:
-    """The pack's page number at the foot's centre of every briefing page."""
+    """Every page's printed number at the foot's centre (none on the cover)."""
     import pikepdf
     import uharfbuzz as hb
 
-    if not parts:
+    if len(pdf.pages) < 2:
         return
     if body is None:
-        notes.append("the pack's page numbers could not be stamped on the briefings' "
-                     "pages (their font is not installed); the contents' numbers are "
-                     "the PDF's page numbers")
+        notes.append("page numbers could not be stamped (the font is not installed); "
+                     "the contents cite pages counted from the first briefing")
         return
     font = hb.Font(body.face)
-    glyph = {ch: font.get_nominal_glyph(ord(ch)) for ch in "0123456789"}
+    glyph = {ch: font.get_nominal_glyph(ord(ch)) for ch in STAMPED}
     advance = {ch: body.widths.get(g, 500.0) for ch, g in glyph.items()}
     resource = pikepdf.Name("/DPpageno")
     save = pdf.make_stream(b"q\n")
     done_fonts = set()
-    for part in parts:
-        for index in range(part.start, part.start + part.pages):
-            page = pdf.pages[index]
-            fonts = page.obj.Resources.Font
-            key = fonts.objgen if fonts.is_indirect else id(fonts)
-            if key not in done_fonts:
-                fonts[resource] = body.merged
-                done_fonts.add(key)
-            text = str(index + 1)
-            width = sum(advance[c] for c in text) * stamp.size / 1000
-            x = (float(page.mediabox[2]) + float(page.mediabox[0]) - width) / 2
-            y = float(page.mediabox[1]) + stamp.baseline
-            shown = "".join(f"{glyph[c]:04x}" for c in text)
-            g = f"{stamp.gray:.6f}"
-            content = (f"Q\nq\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-                       f"{g} {g} {g} rg\nBT\n{resource} {stamp.size:g} Tf\n"
-                       f"1 0 0 1 {x:.3f} {y:.3f} Tm\n<{shown}> Tj\nET\nEMC\nQ\n").encode()
-            page.contents_add(save, prepend=True)
-            page.contents_add(pdf.make_stream(content), prepend=False)
+    gray = f"{stamp.gray:.6f}"
+    for index in range(1, len(pdf.pages)):
+        page = pdf.pages[index]
+        fonts = page.obj.Resources.Font
+        key = fonts.objgen if fonts.is_indirect else id(fonts)
+        if key not in done_fonts:
+            fonts[resource] = body.merged
+            done_fonts.add(key)
+        text = roman(index + 1) if index < front else str(index - front + 1)
+        width = sum(advance[c] for c in text) * stamp.size / 1000
+        box = page.mediabox
+        x = (float(box[2]) + float(box[0]) - width) / 2
+        y = float(box[1]) + stamp.baseline
+        shown = "".join(f"{glyph[c]:04x}" for c in text)
+        content = (f"Q\nq\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+                   f"{gray} {gray} {gray} rg\nBT\n{resource} {stamp.size:g} Tf\n"
+                   f"1 0 0 1 {x:.3f} {y:.3f} Tm\n<{shown}> Tj\nET\nEMC\nQ\n").encode()
+        page.contents_add(save, prepend=True)
+        page.contents_add(pdf.make_stream(content), prepend=False)
+
+
+def roman(n: int) -> str:
+    """Lower-case roman numerals (the front matter's page numbers)."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
+                           (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out

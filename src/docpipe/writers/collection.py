@@ -8,11 +8,11 @@ the briefings are their own PDFs, joined by `assemble` (each page laid out once)
 from __future__ import annotations
 
 import contextlib
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError
 from ..model import Article
 from . import Labels, RenderOptions, display_title, labels_for
 
@@ -35,27 +35,25 @@ class PackJob:
 
 
 def _items(job: PackJob, starts: list[int]) -> list[dict[str, Any]]:
-    from ..transforms.chinese import LANG
     from .assemble import LINK_SCHEME
 
     items = []
-    for (anchor, art), start in zip(job.items, starts, strict=True):
+    for index, ((anchor, art), start) in enumerate(zip(job.items, starts, strict=True)):
         items.append({
             "a": art,
+            "index": index,
             "anchor": anchor,
             "title": display_title(art, job.render),
-            "page": start + 1,  # printed page numbers count from 1 (the cover)
+            "page": start + 1,  # the briefings' pages are numbered from 1
             "href": f"{LINK_SCHEME}{start}",
-            "L": labels_for(art.variant, job.render),
-            "lang": LANG[art.variant][0],
-            "region": LANG[art.variant][1],
         })
     return items
 
 
-def pack_html(job: PackJob, starts: list[int]) -> str:
-    """The front matter: cover, contents and overview; `starts` are the 0-based pack
-    pages the briefings start on."""
+def pack_html(job: PackJob, items: list[dict[str, Any]], blocks: list[tuple[str, int]]
+              ) -> str:
+    """One chunk of the front matter: `blocks` are ("cover", 0), ("c", k) (the k-th
+    contents line) and ("o", k) (the k-th overview entry), in order."""
     from ..transforms.chinese import LANG
     from .html import environment
 
@@ -67,8 +65,15 @@ def pack_html(job: PackJob, starts: list[int]) -> str:
     from . import colophon
 
     L = labels_for(job.variant, opts)
+    contents = [items[k] for kind, k in blocks if kind == "c"]
+    overview = [items[k] for kind, k in blocks if kind == "o"]
     return env.get_template("pack.html.j2").render(
-        items=_items(job, starts),
+        items=items,
+        show_cover=("cover", 0) in blocks,
+        contents=contents,
+        contents_head=bool(contents) and contents[0]["index"] == 0,
+        overview=overview,
+        overview_head=bool(overview) and overview[0]["index"] == 0,
         cover=job.cover,
         L=L,
         org=opts.organisation,
@@ -86,27 +91,56 @@ def _w3c(created: str | None) -> str:
     return created if "T" in created else f"{created}T00:00:00Z"
 
 
-def pack_pdf_bytes(job: PackJob) -> tuple[bytes, list[str]]:
-    """The front matter laid out with the page numbers the briefings will have, then
-    the briefings' own PDFs after it (`assemble`)."""
-    from .assemble import Part, assemble, page_count
+#: Contents lines and overview entries laid out together: WeasyPrint holds every page of
+#: a document until it is written, so the front matter of a thousand briefings (~150
+#: pages) is laid out a few pages at a time, and memory stays flat.
+FRONT_CHUNK = 40
+
+
+def front_matter(job: PackJob, starts: list[int]) -> list[bytes]:
+    """The front matter as PDFs of consecutive pages. A chunk ends where a page ends:
+    its last page is dropped and the next chunk starts with the first line on it, so no
+    page is left half empty between chunks (lines and entries never split: pack.css)."""
     from .pdf import finish, lay_out
+
+    items = _items(job, starts)
+    blocks = [("cover", 0)] + [("c", k) for k in range(len(items))] + \
+        [("o", k) for k in range(len(items))]
+    roots = list(job.render.search_path)
+    base = job.render.search_path[-1].resolve()
+    pdfs = []
+    begin = 0
+    while begin < len(blocks):
+        end = min(begin + FRONT_CHUNK, len(blocks))
+        document, options = lay_out(pack_html(job, items, blocks[begin:end]), roots, base,
+                                    job.render)
+        nxt = end
+        if end < len(blocks) and len(document.pages) > 1:
+            last = document.pages[-1].anchors
+            on_last = [i for i in range(begin, end) if _block_id(blocks[i]) in last]
+            if on_last and min(on_last) > begin:
+                nxt = min(on_last)
+                document = document.copy(document.pages[:-1])
+        pdfs.append(finish(document, options))
+        del document
+        begin = nxt
+    return pdfs
+
+
+def _block_id(block: tuple[str, int]) -> str:
+    kind, k = block
+    return "f-cover" if kind == "cover" else f"f-{kind}{k}"
+
+
+def pack_pdf_bytes(job: PackJob) -> tuple[bytes, list[str]]:
+    """The front matter (knowing the pages the briefings will start on), then the
+    briefings' own PDFs after it (`assemble`)."""
+    from .assemble import Part, assemble, page_count
 
     parts = [Part(Path(path), display_title(art, job.render))
              for path, (_, art) in zip(job.parts, job.items, strict=True)]
-    counts = [page_count(p.path) for p in parts]
-    roots = list(job.render.search_path)
-    base = job.render.search_path[-1].resolve()
-    front = 1 + (len(parts) + 24) // 25 + (len(parts) + 5) // 6  # a guess, checked below
-    for _ in range(4):  # the numbers' widths could move a line: lay out until they agree
-        starts = [front + sum(counts[:i]) for i in range(len(counts))]
-        document, options = lay_out(pack_html(job, starts), roots, base, job.render)
-        if len(document.pages) == front:
-            break
-        front = len(document.pages)
-    else:
-        raise OutputError("the contents' page numbers did not settle", str(job.target))
-    return assemble(finish(document, options), parts)
+    starts = [0, *itertools.accumulate(page_count(p.path) for p in parts)][:-1]
+    return assemble(front_matter(job, starts), parts)
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:
