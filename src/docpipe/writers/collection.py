@@ -109,21 +109,23 @@ def front_matter(job: PackJob, starts: list[int]) -> list[bytes]:
     roots = list(job.render.search_path)
     base = job.render.search_path[-1].resolve()
     pdfs = []
-    begin = 0
+    begin, size = 0, FRONT_CHUNK
     while begin < len(blocks):
-        end = min(begin + FRONT_CHUNK, len(blocks))
+        end = min(begin + size, len(blocks))
         document, options = lay_out(pack_html(job, items, blocks[begin:end]), roots, base,
                                     job.render)
         nxt = end
-        if end < len(blocks) and len(document.pages) > 1:
-            last = document.pages[-1].anchors
+        if end < len(blocks):
+            last = document.pages[-1].anchors if len(document.pages) > 1 else {}
             on_last = [i for i in range(begin, end) if _block_id(blocks[i]) in last]
-            if on_last and min(on_last) > begin:
-                nxt = min(on_last)
-                document = document.copy(document.pages[:-1])
+            if not on_last or min(on_last) == begin:  # no page ends inside: a bigger chunk
+                size *= 2
+                continue
+            nxt = min(on_last)
+            document = document.copy(document.pages[:-1])
         pdfs.append(finish(document, options))
         del document
-        begin = nxt
+        begin, size = nxt, FRONT_CHUNK
     return pdfs
 
 

@@ -89,6 +89,7 @@ def lay_out(html: str, roots: list[Path], base_dir: Path, opts: RenderOptions | 
 
 def finish(document, options: dict, shrink: bool = True, outlines: bool = False) -> bytes:
     """A laid-out Document's PDF bytes (see `pdf_bytes`)."""
+    options = {k: v for k, v in options.items() if k != "font_config"}  # layout only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         target = _Finishing(document, open_outlines) if outlines else document
