@@ -2,9 +2,10 @@
 
     inputs ──read + sha256──▶ cache lookup ──▶ workers, phase 1: load (parse)
                                                      │
-        manifest ◀── workers, phase 2, one queue: pack PDF, pack DOCX (one document
-                     each, Articles in pack order), then each page's PDF + DOCX
-                     (workers return bytes; this process writes every file)
+                          workers, phase 2: each page's PDF + DOCX (workers return
+                                                     │ bytes; this process writes)
+        manifest ◀── phase 3: the pack's PDF, assembled from the pages' PDFs (front
+                     matter laid out, then writers.assemble), and its DOCX beside it
 
 The jobs live in their own modules: `workers` (the crash-tolerant pool, with time and
 memory budgets; `dask_executor` runs the same tasks on a cluster), `tasks` (what a
@@ -274,8 +275,8 @@ def _page_failed(task: PageTask | RenderTask, why: str) -> dict:
 def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dict,
           created: str | None, cache: dict, workers, local, progress,
           renders: list[RenderTask], budget: Callable[[Any], Budget]) -> None:
-    """Write each page's files (`renders`) and the pack's DOCX beside them, then the
-    pack's PDF from the pages' own PDFs (`writers.assemble`: nothing is laid out twice).
+    """Write each page's files (`renders`), then the pack: its PDF assembled from the
+    pages' own PDFs (`writers.assemble`: nothing is laid out twice), its DOCX beside it.
 
     `workers` render (local processes or the Dask cluster); `local` runs the PDF's
     assembly, which reads the pages' PDFs from this machine's disk. A page whose own
@@ -314,26 +315,26 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
             return {"error": f"{task.target}: rendering the pack {why}"}
         return _page_failed(task, why)
 
+    workers.run(run_task, renders, done, failed, budget)  # the pages' own files first
+    # Then the pack, planned without any page that failed: its PDF is assembled from the
+    # pages' PDFs (on this machine) while its DOCX is written beside it.
     plan = pack_plan(report, settings, opts, common, created, cache)
-    docx = [j for j in plan[0] if j.kind == "docx"] if plan else []
-    workers.run(run_task, [*docx, *renders], done, failed, budget)
     if not plan:
         return
     jobs, key, included = plan
-    if any(e.status != "ok" for e in included):  # a page failed: the pack without it
-        pack_errors.clear()
-        cache["pack"] = {}  # the files on disk now hold that page: never up to date
-        plan = pack_plan(report, settings, opts, common, created, cache)
-        if not plan:
-            return
-        jobs, key, included = plan
-        workers.run(run_task, [j for j in jobs if j.kind == "docx"], done, failed, budget)
+    docx = [j for j in jobs if j.kind == "docx"]
     pdf_job = next(j for j in jobs if j.kind == "pdf")
     progress.pack(f"assembling the pack ({len(included)} briefings)")
     with _page_pdfs(report, settings, opts, included, workers, budget, pack_errors) as parts:
         if parts is not None:
-            job = dataclasses.replace(pdf_job, parts=tuple(str(p) for p in parts))
-            local.run(run_task, [job], done, failed, budget)
+            pdf = dataclasses.replace(pdf_job, parts=tuple(str(p) for p in parts))
+            if workers is local:
+                local.run(run_task, [pdf, *docx], done, failed, budget)
+            else:  # the DOCX on the cluster, then the PDF here
+                workers.run(run_task, docx, done, failed, budget)
+                local.run(run_task, [pdf], done, failed, budget)
+        else:
+            workers.run(run_task, docx, done, failed, budget)
     report.pack_rebuilt = True
     report.pack_error = "; ".join(pack_errors)
     cache["pack"] = {} if pack_errors else {"key": key}

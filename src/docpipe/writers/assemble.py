@@ -272,11 +272,17 @@ class _StructTree:
         elif not isinstance(self.top.K, pikepdf.Array):
             self.top.K = pikepdf.Array([self.top.K])
         for kid in kids:
+            if "/P" in kid:  # not copied: it would bring the part's whole tree root along
+                del kid["/P"]
             kid = self.pdf.copy_foreign(kid)
             if kid.get("/S") == pikepdf.Name.Document:
                 kid.S = role  # a briefing: an article of the pack's document
             kid.P = self.top
             self.top.K.append(kid)
+        spaces = root.get("/Namespaces")  # PDF 2.0: the namespaces its elements use
+        if spaces is not None and "/Namespaces" in self.root:
+            for space in spaces:
+                self.root.Namespaces.append(self.pdf.copy_foreign(space))
 
     def finish(self) -> None:
         import pikepdf
