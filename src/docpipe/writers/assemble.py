@@ -17,9 +17,11 @@
 - **Tags.** Each briefing's structure tree becomes an `Art` element of the pack's
   `Document`; the pages' and links' structure keys are renumbered.
 - **Outline and links.** One bookmark per briefing; the front matter's links
-  (`docpipe:N`, N the 0-based page) become links to that page.
+  (`docpipe:N`, N the 0-based page of the briefings) become links to that page.
+- **Memory.** The pack is written as it is built (`pdfstream`): one part open at a
+  time, its objects renumbered and written out, so memory does not grow with the pages.
 
-Deterministic: the same inputs give the same bytes (qpdf's deterministic /ID).
+Deterministic: the same inputs give the same bytes (the /ID is a digest of the file).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +60,7 @@ class Part:
     data: bytes | None = None
     start: int = 0  # 0-based index of its first page in the pack
     pages: int = 0
+    top: str = "842"  # its first page's height: where its bookmark points
 
     @property
     def front(self) -> bool:
@@ -77,83 +81,91 @@ def page_count(path: Path) -> int:
 
 def assemble(fronts: list[bytes], parts: list[Part], stamp: Stamp | None = None
              ) -> tuple[bytes, list[str]]:
-    """The pack's PDF: the front matter's PDFs (`fronts`, its metadata from the first),
-    then the briefings' (`parts`); and notes on what could not be done as planned (a
-    font left per briefing, page numbers not stamped).
-
-    Memory stays flat in the number of parts: a first pass reads each part's fonts and
-    closes it; the second copies each part's pages without the fonts now merged, detaches
-    the copied streams from the part (qpdf would read them at save time) and closes it."""
+    """The pack's PDF: the front matter's PDFs (`fronts`; the catalog's and document's
+    metadata from the first), then the briefings' (`parts`); and notes on what could
+    not be done as planned (a font left per briefing, page numbers not stamped)."""
     import pikepdf
+
+    from .pdfstream import Copier, Writer, placeholder
 
     stamp = stamp or Stamp()
     notes: list[str] = []
-    every = [Part(None, data=data) for data in fronts[1:]] + parts
-    pdf = pikepdf.open(io.BytesIO(fronts[0]))
-    try:
-        groups = _Fonts(pdf)
-        groups.scan(pdf, owned=True)
-        for part in every:
-            with part.open() as src:
-                groups.scan(src)
-        groups.merge(notes)
-        groups.use_merged(pdf)
-        tree = _StructTree(pdf)
-        for part in every:
-            with part.open() as src:
-                _explicit_destinations(src)
-                dropped = groups.drop_merged(src)
-                part.start = len(pdf.pages)
-                pdf.pages.extend(src.pages)
-                part.pages = len(pdf.pages) - part.start
-                pages = [pdf.pages[i] for i in range(part.start, len(pdf.pages))]
-                _detach_streams(pdf, [p.obj for p in pages])
-                tree.add(src, pages, pikepdf.Name.Div if part.front else pikepdf.Name.Art)
-                groups.attach(pages, dropped)
-        tree.finish()
-        front = parts[0].start if parts else len(pdf.pages)
-        _label_pages(pdf, front)
-        _stamp_numbers(pdf, front, groups.body, stamp, notes)
-        _link_front_matter(pdf, front)
-        _outline(pdf, parts)
-        pdf.Root.PageMode = pikepdf.Name.UseOutlines
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue(), notes
-    finally:
-        pdf.close()
+    every = [Part(None, data=data) for data in fronts] + parts
+    fonts = _Fonts()
+    version = "1.7"
+    for part in every:  # first pass: page counts and the glyphs each font shows
+        with part.open() as src:
+            part.pages = len(src.pages)
+            if part.pages:
+                part.top = f"{float(src.pages[0].mediabox[3]):g}"
+            version = max(version, src.pdf_version)
+            fonts.scan(src)
+    start = 0
+    for part in every:
+        part.start, start = start, start + part.pages
+    front = parts[0].start if parts else start
+    out = io.BytesIO()
+    writer = Writer(out, version)
+    page_numbers = [writer.reserve() for _ in range(start)]
+    pages_root, struct_root, document, catalog = (writer.reserve() for _ in range(4))
+    fonts.merge(writer, notes)
+    numbers = _PageNumbers(fonts.body, stamp, front, notes) if start > 1 else None
+    tree = _Tree()
+    meta: dict[str, bytes] = {}
+    for part in every:
+        with part.open() as src:
+            srcpages = list(src.pages)
+            mapping = {p.obj.objgen: page_numbers[part.start + i]
+                       for i, p in enumerate(srcpages)}
+            copier = Copier(writer, src, mapping)
+            if part is every[0]:
+                meta = _catalog_entries(src, copier)
+            _explicit_destinations(src)
+            if part.front:
+                _link_to_briefings(src, page_numbers, front, placeholder)
+            fonts.use_merged(srcpages, placeholder)
+            for i, page in enumerate(srcpages):
+                page.obj.Parent = placeholder(pages_root)
+                if numbers is not None:
+                    numbers.stamp(src, page, part.start + i, placeholder)
+            tree.add(src, srcpages, copier, placeholder(document),
+                     pikepdf.Name.Div if part.front else pikepdf.Name.Art)
+            for page in srcpages:
+                copier.number(page.obj.objgen)
+            copier.flush()
+    writer.add(pages_root, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % n for n in page_numbers), len(page_numbers)))
+    tree.write(writer, struct_root, document, meta.pop("/StructTreeRoot", None))
+    outline = _outline(writer, parts, page_numbers)
+    labels = b"<< /Nums [0 << /S /r >>%s] >>" % (
+        b" %d << /S /D >>" % front if front < start else b"")
+    entries = {**meta, "/Type": b"/Catalog", "/Pages": b"%d 0 R" % pages_root,
+               "/StructTreeRoot": b"%d 0 R" % struct_root, "/PageLabels": labels,
+               "/PageMode": b"/UseOutlines"}
+    if outline:
+        entries["/Outlines"] = b"%d 0 R" % outline
+    if not tree.kids:
+        del entries["/StructTreeRoot"]
+    info = entries.pop("/Info", None)
+    writer.add(catalog, b"<< " + b" ".join(
+        k.encode() + b" " + v for k, v in entries.items()) + b" >>")
+    writer.close(catalog, int(info.split()[0]) if info else None)
+    return out.getvalue(), notes
 
 
-def _detach_streams(pdf, roots: list) -> None:
-    """Give every stream reachable from `roots` (copied pages) its own data, so that the
-    part it was copied from can be closed before the pack is written."""
-    import pikepdf
-
-    seen: set = set()
-    todo = list(roots)
-    while todo:
-        obj = todo.pop()
-        if isinstance(obj, pikepdf.Stream | pikepdf.Dictionary):
-            if obj.is_indirect:
-                if obj.objgen in seen:
-                    continue
-                seen.add(obj.objgen)
-            if isinstance(obj, pikepdf.Stream):
-                raw = obj.read_raw_bytes()
-                obj.write(raw, filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"),
-                          type_check=False)
-            todo += [obj[k] for k in obj.keys()  # noqa: SIM118 (a Stream is no mapping)
-                     if k not in ("/Parent", "/P")]
-        elif isinstance(obj, pikepdf.Array):
-            if obj.is_indirect:
-                if obj.objgen in seen:
-                    continue
-                seen.add(obj.objgen)
-            todo += list(obj)
-
-
-# --- destinations, outline and the front matter's links ----------------------------------
+def _catalog_entries(src, copier) -> dict[str, bytes]:
+    """What the pack keeps of the first front matter PDF's catalog (language, tagging
+    flags, viewer preferences, XMP metadata …) and its document information."""
+    skip = ("/Type", "/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/PageLabels",
+            "/PageMode", "/OpenAction", "/Dests")
+    entries = {k: copier.ref(v) for k, v in src.Root.items() if k not in skip}
+    if "/Info" in src.trailer:
+        entries["/Info"] = copier.ref(src.trailer.Info)
+    if "/StructTreeRoot" in src.Root:  # the role map and the like, for the pack's root
+        root = src.Root.StructTreeRoot
+        entries["/StructTreeRoot"] = {k: copier.ref(v) for k, v in root.items()
+                                      if k in ("/RoleMap", "/ClassMap")}
+    return entries
 
 
 def _explicit_destinations(src) -> None:
@@ -172,36 +184,11 @@ def _explicit_destinations(src) -> None:
                 annot.Dest = dests[str(dest)]
 
 
-def _outline(pdf, parts: list[Part]) -> None:
-    """One bookmark per briefing, to the top of its first page (the front matter's own
-    bookmarks, if its template makes any, come first)."""
-    from pikepdf import OutlineItem, PageLocation
-
-    with pdf.open_outline() as outline:
-        for part in parts:
-            if part.front:
-                continue
-            top = float(pdf.pages[part.start].mediabox[3])
-            outline.root.append(OutlineItem(part.title, part.start, PageLocation.XYZ,
-                                            left=0, top=top, zoom=0))
-
-
-def _label_pages(pdf, front: int) -> None:
-    """Viewers show the printed numbers: i, ii … for the front matter, 1, 2 … after."""
+def _link_to_briefings(src, page_numbers: list[int], front: int, placeholder) -> None:
+    """The front matter's `docpipe:N` links go to the N-th page of the briefings."""
     import pikepdf
 
-    nums = [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
-    if front < len(pdf.pages):
-        nums += [front, pikepdf.Dictionary(S=pikepdf.Name.D)]
-    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-
-
-def _link_front_matter(pdf, front: int) -> None:
-    """`docpipe:N` links (N: a page of the briefings, from 0) go to that page."""
-    import pikepdf
-
-    count = len(pdf.pages)
-    for page in pdf.pages:
+    for page in src.pages:
         for annot in page.obj.get("/Annots", []):
             action = annot.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""
@@ -211,53 +198,61 @@ def _link_front_matter(pdf, front: int) -> None:
                 target = front + int(uri[len(LINK_SCHEME):])
             except ValueError:
                 continue
-            if not 0 <= target < count:
+            if not 0 <= target < len(page_numbers):
                 continue
             del annot["/A"]
-            top = float(pdf.pages[target].mediabox[3])
-            annot.Dest = pikepdf.Array([pdf.pages[target].obj, pikepdf.Name.XYZ, 0, top, 0])
+            top = float(page.mediabox[3])
+            annot.Dest = pikepdf.Array([placeholder(page_numbers[target]), pikepdf.Name.XYZ,
+                                        0, top, 0])
+
+
+def _outline(writer, parts: list[Part], page_numbers: list[int]) -> int | None:
+    """One bookmark per briefing, to the top of its first page."""
+    import pikepdf
+
+    items = [p for p in parts if not p.front]
+    if not items:
+        return None
+    root = writer.reserve()
+    nums = [writer.reserve() for _ in items]
+    for i, (part, num) in enumerate(zip(items, nums, strict=True)):
+        links = b""
+        if i:
+            links += b" /Prev %d 0 R" % nums[i - 1]
+        if i + 1 < len(nums):
+            links += b" /Next %d 0 R" % nums[i + 1]
+        title = pikepdf.String(part.title).unparse()
+        writer.add(num, b"<< /Title %s /Parent %d 0 R%s /Dest [%d 0 R /XYZ 0 %s 0] >>" % (
+            title, root, links, page_numbers[part.start], part.top.encode()))
+    writer.add(root, b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+               % (nums[0], nums[-1], len(nums)))
+    return root
 
 
 # --- tags --------------------------------------------------------------------------------
 
 
-class _StructTree:
-    """The front matter's structure tree, to which each briefing's is added as an `Art`
-    element; structure keys (/StructParents of pages, /StructParent of annotations) are
-    renumbered into one parent tree."""
+class _Tree:
+    """The pack's structure tree: under one `Document`, each part's own top element as
+    an `Art` (a briefing) or `Div` (front matter); structure keys (/StructParents of
+    pages, /StructParent of annotations) renumbered into one parent tree."""
 
-    def __init__(self, pdf):
-        import pikepdf
-
-        self.pdf = pdf
-        self.root = pdf.Root.get("/StructTreeRoot")
-        self.nums: list = []
+    def __init__(self):
+        self.kids: list[bytes] = []
+        self.nums: list[tuple[int, bytes]] = []
+        self.spaces: list[bytes] = []
         self.next_key = 0
-        self.top = None
-        if self.root is None:
-            return
-        self.nums = _number_tree(self.root.get("/ParentTree"))
-        self.next_key = max((k for k, _ in self.nums), default=-1) + 1
-        top = self.root.get("/K")
-        if isinstance(top, pikepdf.Array):
-            top = top[0] if len(top) == 1 else None
-        self.top = top if isinstance(top, pikepdf.Dictionary) else None  # the Document
 
-    def add(self, src, pages, role) -> None:
+    def add(self, src, pages, copier, parent, role) -> None:
         import pikepdf
 
         root = src.Root.get("/StructTreeRoot")
-        if self.top is None or root is None:
+        if root is None:
             return
         offset = self.next_key
         nums = _number_tree(root.get("/ParentTree"))
         for key, value in nums:
-            if isinstance(value, pikepdf.Array) and not value.is_indirect:
-                value = pikepdf.Array([self.pdf.copy_foreign(v) if v.is_indirect else v
-                                       for v in value])
-            elif value.is_indirect:
-                value = self.pdf.copy_foreign(value)
-            self.nums.append((key + offset, value))
+            self.nums.append((key + offset, copier.ref(value)))
         self.next_key = offset + max((k for k, _ in nums), default=-1) + 1
         for page in pages:
             if "/StructParents" in page.obj:
@@ -266,35 +261,29 @@ class _StructTree:
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + offset
         kids = root.get("/K")
-        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-        if "/K" not in self.top:
-            self.top.K = pikepdf.Array()
-        elif not isinstance(self.top.K, pikepdf.Array):
-            self.top.K = pikepdf.Array([self.top.K])
-        for kid in kids:
-            if "/P" in kid:  # not copied: it would bring the part's whole tree root along
-                del kid["/P"]
-            kid = self.pdf.copy_foreign(kid)
+        for kid in list(kids) if isinstance(kids, pikepdf.Array) else [kids]:
+            if not isinstance(kid, pikepdf.Dictionary):
+                continue
             if kid.get("/S") == pikepdf.Name.Document:
-                kid.S = role  # a briefing: an article of the pack's document
-            kid.P = self.top
-            self.top.K.append(kid)
-        spaces = root.get("/Namespaces")  # PDF 2.0: the namespaces its elements use
-        if spaces is not None and "/Namespaces" in self.root:
-            for space in spaces:
-                self.root.Namespaces.append(self.pdf.copy_foreign(space))
+                kid.S = role
+            kid.P = parent
+            self.kids.append(copier.ref(kid))
+        for space in root.get("/Namespaces", []):  # PDF 2.0: the namespaces used
+            self.spaces.append(copier.ref(space))
 
-    def finish(self) -> None:
-        import pikepdf
-
-        if self.root is None:
+    def write(self, writer, root: int, document: int, extra: dict | None) -> None:
+        if not self.kids:
             return
-        flat = pikepdf.Array()
-        for key, value in sorted(self.nums, key=lambda kv: kv[0]):
-            flat.append(key)
-            flat.append(value)
-        self.root.ParentTree = self.pdf.make_indirect(pikepdf.Dictionary(Nums=flat))
-        self.root.ParentTreeNextKey = self.next_key
+        nums = b" ".join(b"%d %s" % (k, v) for k, v in sorted(self.nums, key=lambda kv: kv[0]))
+        tree = writer.reserve()
+        writer.add(tree, b"<< /Nums [%s] >>" % nums)
+        more = b"".join(b" %s %s" % (k.encode(), v) for k, v in (extra or {}).items())
+        if self.spaces:
+            more += b" /Namespaces [%s]" % b" ".join(self.spaces)
+        writer.add(root, b"<< /Type /StructTreeRoot /K [%d 0 R] /ParentTree %d 0 R "
+                   b"/ParentTreeNextKey %d%s >>" % (document, tree, self.next_key, more))
+        writer.add(document, b"<< /Type /StructElem /S /Document /P %d 0 R /K [%s] >>"
+                   % (root, b" ".join(self.kids)))
 
 
 def _number_tree(node) -> list:
@@ -322,20 +311,19 @@ class _Group:
     widths: dict[int, float]
     to_unicode: dict[int, str]
     first_gids: set[int]  # the glyphs of the first subset seen: checks the installed file
-    template: object = None  # a Type0 dictionary of this font, in the pack
+    template: dict  # the first subset's dictionaries, unparsed (see `_Fonts.scan`)
     program: bytes = b""  # the first subset's font program
     cff: bool = True
     members: int = 0
     face: object = None  # uharfbuzz Face of the installed file, once found
-    merged: object = None  # the one Type0 dictionary every page now uses
+    merged: int | None = None  # the pack's Type0 font every page now uses
 
 
 class _Fonts:
-    """The pack's fonts: read from every part (first pass), merged, then attached to
-    each part's pages in place of its own copies (second pass)."""
+    """The pack's fonts: read from every part (first pass), merged and written once,
+    then used by each part's pages in place of its own copies (second pass)."""
 
-    def __init__(self, pdf):
-        self.pdf = pdf
+    def __init__(self):
         self.groups: dict[str, _Group] = {}
         self.body: _Group | None = None
 
@@ -353,8 +341,12 @@ class _Fonts:
                 dicts.append(fonts)
         return dicts
 
-    def scan(self, doc, owned: bool = False) -> None:
+    def scan(self, doc) -> None:
         """Read `doc`'s Type0 fonts: glyph widths and text of every glyph used."""
+        import pikepdf
+
+        from .pdfstream import unparse
+
         seen = set()
         for fonts in self._font_dicts(doc.pages):
             for key in list(fonts.keys()):
@@ -369,9 +361,17 @@ class _Fonts:
                 if group is None:
                     desc = cid.FontDescriptor
                     program = desc.get("/FontFile3") or desc.get("/FontFile2")
-                    if program is None:
-                        continue
-                    template = font if owned else self.pdf.copy_foreign(font)
+                    if program is None or not isinstance(font.get("/Encoding"),
+                                                         pikepdf.Name):
+                        continue  # (an Encoding CMap stream: left as it is)
+                    template = {
+                        "font": {k: unparse(v) for k, v in font.items()
+                                 if k in ("/BaseFont", "/Encoding")},
+                        "cid": {k: unparse(v) for k, v in cid.items()
+                                if k not in ("/W", "/FontDescriptor", "/CIDToGIDMap")},
+                        "desc": {k: unparse(v) for k, v in desc.items()
+                                 if k not in ("/FontFile2", "/FontFile3", "/CIDSet")},
+                    }
                     group = self.groups[name] = _Group(
                         name, {}, {}, set(widths), template, program.read_bytes(),
                         "/FontFile3" in desc)
@@ -381,51 +381,31 @@ class _Fonts:
                 for g, text in _to_unicode(font.get("/ToUnicode")).items():
                     group.to_unicode.setdefault(g, text)
 
-    def merge(self, notes: list[str]) -> None:
-        """One subset per font; the body font (the regular face with the most glyphs)
-        also gets the digits the page numbers need."""
+    def merge(self, writer, notes: list[str]) -> None:
+        """One subset per font, written to the pack; the body font (the regular face
+        with the most glyphs) also gets the characters of the page numbers."""
         self.body = max(self.groups.values(),
                         key=lambda g: ("Bold" not in g.name, len(g.widths)), default=None)
         for group in self.groups.values():
-            _merge(self.pdf, group, STAMPED if group is self.body else "", notes)
+            _merge(writer, group, STAMPED if group is self.body else "", notes)
         if self.body is not None and self.body.merged is None:
             self.body = None
 
-    def _merged(self, font):
-        if font.get("/Subtype") != "/Type0":
-            return None
-        group = self.groups.get(str(font.get("/BaseFont")))
-        return group.merged if group is not None else None
-
-    def use_merged(self, doc) -> None:
-        for fonts in self._font_dicts(doc.pages):
-            for key in list(fonts.keys()):
-                merged = self._merged(fonts[key])
-                if merged is not None:
-                    fonts[key] = merged
-
-    def drop_merged(self, src) -> dict[str, object]:
-        """Take the merged fonts out of a part before its pages are copied (their
-        programs are not copied at all); {resource name: the merged font}."""
-        dropped = {}
-        for fonts in self._font_dicts(src.pages):
-            for key in list(fonts.keys()):
-                merged = self._merged(fonts[key])
-                if merged is not None:
-                    dropped[key] = merged
-                    del fonts[key]
-        return dropped
-
-    def attach(self, pages, dropped: dict[str, object]) -> None:
+    def use_merged(self, pages, placeholder) -> None:
+        """Point `pages`' fonts at the merged ones (their own are then not copied)."""
         for fonts in self._font_dicts(pages):
-            for key, merged in dropped.items():
-                fonts[key] = merged
+            for key in list(fonts.keys()):
+                font = fonts[key]
+                if font.get("/Subtype") != "/Type0":
+                    continue
+                group = self.groups.get(str(font.get("/BaseFont")))
+                if group is not None and group.merged is not None:
+                    fonts[key] = placeholder(group.merged)
 
 
-def _merge(pdf, group: _Group, extra: str, notes: list[str]) -> None:
+def _merge(writer, group: _Group, extra: str, notes: list[str]) -> None:
     """One subset of `group`'s font, of every glyph its members (and `extra`'s
-    characters) use, cut from the installed font file."""
-    import pikepdf
+    characters) use, cut from the installed font file and written to the pack."""
     import uharfbuzz as hb
 
     from .fonts import cff_subset, truetype_subset
@@ -451,28 +431,38 @@ def _merge(pdf, group: _Group, extra: str, notes: list[str]) -> None:
             group.widths.setdefault(gid, round(font.get_glyph_h_advance(gid) * 1000
                                                / face.upem, 3))
             group.to_unicode.setdefault(gid, ch)
-    template = group.template
-    cid = template.DescendantFonts[0]
-    desc = cid.FontDescriptor
+    cid_to_gid = None
     if group.cff:
-        compact = cff_subset(face, set(group.widths))
-        if compact is None:
+        program = cff_subset(face, set(group.widths))
+        if program is None:
             return
-        stream = pikepdf.Stream(pdf, compact)
-        stream.Subtype = pikepdf.Name.CIDFontType0C
-        desc.FontFile3 = stream
+        file_key, file_extra = "/FontFile3", b" /Subtype /CIDFontType0C"
     else:
         done = truetype_subset(face, set(group.widths))
         if done is None:
             return
-        stream = pikepdf.Stream(pdf, done[0])
-        stream.Length1 = len(done[0])
-        desc.FontFile2 = stream
-        cid.CIDToGIDMap = pikepdf.Stream(pdf, done[1])
-    cid.W = _w_array(group.widths)
-    template.ToUnicode = pikepdf.Stream(pdf, _cmap(group.to_unicode))
-    _detach_streams(pdf, [template])  # what else it holds (a CIDSet) from its part
-    group.face, group.merged = face, template
+        program, cid_to_gid = done
+        file_key, file_extra = "/FontFile2", b" /Length1 %d" % len(program)
+    t = group.template
+    type0, cid, desc, data, cmap = (writer.reserve() for _ in range(5))
+    writer.add_stream(data, b"<< /Filter /FlateDecode%s >>" % file_extra,
+                      zlib.compress(program))
+    writer.add_stream(cmap, b"<< /Filter /FlateDecode >>",
+                      zlib.compress(_cmap(group.to_unicode)))
+    entries = b" ".join(k.encode() + b" " + v for k, v in t["desc"].items())
+    writer.add(desc, b"<< %s %s %d 0 R >>" % (entries, file_key.encode(), data))
+    entries = b" ".join(k.encode() + b" " + v for k, v in t["cid"].items())
+    ctg = b"/Identity"
+    if cid_to_gid is not None:
+        ctg_num = writer.reserve()
+        writer.add_stream(ctg_num, b"<< /Filter /FlateDecode >>", zlib.compress(cid_to_gid))
+        ctg = b"%d 0 R" % ctg_num
+    writer.add(cid, b"<< %s /FontDescriptor %d 0 R /W %s /CIDToGIDMap %s >>"
+               % (entries, desc, _w_bytes(group.widths), ctg))
+    entries = b" ".join(k.encode() + b" " + v for k, v in t["font"].items())
+    writer.add(type0, b"<< /Type /Font /Subtype /Type0 %s /DescendantFonts [%d 0 R] "
+               b"/ToUnicode %d 0 R >>" % (entries, cid, cmap))
+    group.face, group.merged = face, type0
 
 
 def _widths(w) -> dict[int, float]:
@@ -497,16 +487,17 @@ def _widths(w) -> dict[int, float]:
     return out
 
 
-def _w_array(widths: dict[int, float]):
-    import pikepdf
-
+def _w_bytes(widths: dict[int, float]) -> bytes:
+    """{gid: width} as a /W array: `first [w1 w2 …]` runs of consecutive glyphs."""
     runs: list = []
     for gid in sorted(widths):
         if runs and runs[-2] + len(runs[-1]) == gid:
             runs[-1].append(widths[gid])
         else:
             runs += [gid, [widths[gid]]]
-    return pikepdf.Array([r if isinstance(r, int) else pikepdf.Array(r) for r in runs])
+    return ("[" + " ".join(str(r) if isinstance(r, int) else
+                           "[" + " ".join(f"{w:g}" for w in r) + "]" for r in runs)
+            + "]").encode()
 
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
@@ -580,43 +571,47 @@ def _font_file(ps_name: str) -> tuple[str, int] | None:
 # --- the pack's page numbers ----------------------------------------------------------------
 
 
-def _stamp_numbers(pdf, front: int, body: _Group | None, stamp: Stamp,
-                   notes: list[str]) -> None:
-    """Every page's printed number at the foot's centre (none on the cover)."""
-    import pikepdf
-    import uharfbuzz as hb
+class _PageNumbers:
+    """Every page's printed number at the foot's centre (none on the cover): i, ii …
+    on the front matter, 1, 2 … from the first briefing; drawn with the body font as a
+    pagination artifact, on top of the page as laid out."""
 
-    if len(pdf.pages) < 2:
-        return
-    if body is None:
-        notes.append("page numbers could not be stamped (the font is not installed); "
-                     "the contents cite pages counted from the first briefing")
-        return
-    font = hb.Font(body.face)
-    glyph = {ch: font.get_nominal_glyph(ord(ch)) for ch in STAMPED}
-    advance = {ch: body.widths.get(g, 500.0) for ch, g in glyph.items()}
-    resource = pikepdf.Name("/DPpageno")
-    save = pdf.make_stream(b"q\n")
-    done_fonts = set()
-    gray = f"{stamp.gray:.6f}"
-    for index in range(1, len(pdf.pages)):
-        page = pdf.pages[index]
-        fonts = page.obj.Resources.Font
-        key = fonts.objgen if fonts.is_indirect else id(fonts)
-        if key not in done_fonts:
-            fonts[resource] = body.merged
-            done_fonts.add(key)
-        text = roman(index + 1) if index < front else str(index - front + 1)
-        width = sum(advance[c] for c in text) * stamp.size / 1000
+    def __init__(self, body: _Group | None, stamp: Stamp, front: int, notes: list[str]):
+        self.body, self.style, self.front = body, stamp, front
+        if body is None:
+            notes.append("page numbers could not be stamped (the font is not installed); "
+                         "the contents cite pages counted from the first briefing")
+            return
+        import uharfbuzz as hb
+
+        font = hb.Font(body.face)
+        self.glyph = {ch: font.get_nominal_glyph(ord(ch)) for ch in STAMPED}
+        self.advance = {ch: body.widths.get(g, 500.0) for ch, g in self.glyph.items()}
+
+    def stamp(self, src, page, index: int, placeholder) -> None:
+        import pikepdf
+
+        if self.body is None or index == 0:
+            return
+        s = self.style
+        text = roman(index + 1) if index < self.front else str(index - self.front + 1)
+        width = sum(self.advance[c] for c in text) * s.size / 1000
         box = page.mediabox
         x = (float(box[2]) + float(box[0]) - width) / 2
-        y = float(box[1]) + stamp.baseline
-        shown = "".join(f"{glyph[c]:04x}" for c in text)
+        y = float(box[1]) + s.baseline
+        shown = "".join(f"{self.glyph[c]:04x}" for c in text)
+        gray = f"{s.gray:.6f}"
         content = (f"Q\nq\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-                   f"{gray} {gray} {gray} rg\nBT\n{resource} {stamp.size:g} Tf\n"
+                   f"{gray} {gray} {gray} rg\nBT\n/DPpageno {s.size:g} Tf\n"
                    f"1 0 0 1 {x:.3f} {y:.3f} Tm\n<{shown}> Tj\nET\nEMC\nQ\n").encode()
-        page.contents_add(save, prepend=True)
-        page.contents_add(pdf.make_stream(content), prepend=False)
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = pikepdf.Dictionary()
+        if "/Font" not in resources:
+            resources.Font = pikepdf.Dictionary()
+        resources.Font.DPpageno = placeholder(self.body.merged)
+        page.contents_add(pikepdf.Stream(src, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(src, content), prepend=False)
 
 
 def roman(n: int) -> str:
