@@ -368,7 +368,7 @@ def main() -> int:
             fig["pack_s"] = wall
             fig["pack_peak_rss_mb"] = peak
             detail["pack_peak_pss_mb"] = pss
-            pages_done = [t for t, line in lines if line.startswith("rendering the pack")]
+            pages_done = [t for t, line in lines if line.startswith("assembling the pack")]
             if pages_done:  # the pack's progress lines: pages phase, then the pack itself
                 detail["pack_phases_s"] = {"pages": pages_done[0], "pack": wall - pages_done[0]}
             pack_pdf = pack_out / "bench.pdf"

@@ -150,3 +150,92 @@ def test_front_matter_chunks_lay_out_like_one_document(tmp_path, monkeypatch):
     for data in chunks:  # every chunk is a PDF of its own (fonts, tags) for the assembler
         with pikepdf.open(__import__("io").BytesIO(data)) as pdf:
             assert "/StructTreeRoot" in pdf.Root
+
+
+def test_truetype_fallback_font_is_merged_and_draws_the_same(tmp_path):
+    """Ext-B ideographs come from a TrueType fallback font (HanaMinB): its subsets are
+    merged too (a /CIDToGIDMap from the glyph ids the pages show), and the page from the
+    pack draws what the briefing's own PDF draws."""
+    from PIL import Image, ImageChops
+    from typer.testing import CliRunner
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in (1, 2):
+        (pages / f"p{i}.txt").write_text(
+            f"测试标题第{i}篇：罕见字\n来源：测试网 时间：2025-01-0{i}\n\n"
+            f"这是正文第一段，包含扩展B区汉字𠀀𠀁𠀂和第{i}篇的内容，用来检查字体合并。\n\n"
+            "这是正文第二段，继续说明情况，内容足够长以便成为文章的一部分。再写一句话。\n",
+            encoding="utf-8")
+    out = tmp_path / "out"
+    invoke(CliRunner(), "pack", str(pages), "-o", str(out), "--name", "x", "-j", "1")
+    fonts = subprocess.run(["pdffonts", str(out / "x.pdf")], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    hana = [line for line in fonts if "HanaMinB" in line]
+    assert len(hana) == 1 and "CID TrueType" in hana[0]
+    text = subprocess.run(["pdftotext", str(out / "x.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    own = sum(subprocess.run(["pdftotext", str(out / f"p{i}.pdf"), "-"], capture_output=True,
+                             text=True, check=True).stdout.count("𠀀𠀁𠀂") for i in (1, 2))
+    assert own >= 2 and text.count("𠀀𠀁𠀂") >= own  # the briefings, and the overview
+    start = _outline_starts(out / "x.pdf")[0]
+
+    def png(path: Path, page: int, name: str) -> Image.Image:
+        stem = tmp_path / name
+        subprocess.run(["pdftoppm", "-r", "60", "-gray", "-png", "-singlefile", "-f",
+                        str(page), "-l", str(page), str(path), str(stem)], check=True)
+        return Image.open(f"{stem}.png")
+
+    a, b = png(out / "x.pdf", start + 1, "pack"), png(out / "p1.pdf", 1, "own")
+    foot = int(a.size[1] * 0.95)
+    box = (0, 0, a.size[0], foot)
+    assert ImageChops.difference(a.crop(box), b.crop(box)).getbbox() is None
+
+
+def test_font_that_is_not_installed_stays_per_briefing_with_a_warning(tmp_path):
+    """A template's own font (@font-face, not installed): the pack cannot cut one subset
+    from an installed file, so each briefing keeps its copy, and docpipe says so on
+    stderr and in the manifest; the text is all there."""
+    import json
+
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+    from typer.testing import CliRunner
+
+    face = hb.Face(hb.Blob.from_file_path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    inp = hb.SubsetInput()
+    inp.unicode_set.update(range(0x20, 0x7F))
+    font = TTFont(__import__("io").BytesIO(bytes(hb.subset(face, inp).blob.data)))
+    for record in font["name"].names:  # a family no fontconfig knows
+        if record.nameID in (1, 4, 6, 16):
+            record.string = "DocpipeTestLatin"
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    font.save(tpl / "latin.ttf")
+    css = (Path(__file__).resolve().parent.parent / "templates" / "briefing.css").read_text(
+        encoding="utf-8")
+    (tpl / "briefing.css").write_text(
+        f'@font-face {{ font-family: "DocpipeTestLatin"; src: url("{(tpl / "latin.ttf").as_uri()}"); }}\n'
+        + css + '\n.briefing, .pack { font-family: "DocpipeTestLatin", "Noto Serif CJK SC"; }\n',
+        encoding="utf-8")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in (1, 2):
+        (pages / f"p{i}.txt").write_text(
+            f"测试标题第{i}篇 Latin Title {i}\n来源：测试网 时间：2025-01-0{i}\n\n"
+            f"这是正文第一段，English words here, 第{i}篇的内容，用来检查字体。\n\n"
+            "这是正文第二段，继续说明情况，内容足够长以便成为文章的一部分。再写一句话。\n",
+            encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke(CliRunner(), "pack", str(pages), "-o", str(out), "--name", "x", "-j", "1",
+                 "--template-dir", str(tpl))
+    assert res.exit_code == 0
+    assert "installed file not found" in res.stderr
+    manifest = json.loads((out / "x.json").read_text(encoding="utf-8"))
+    assert any("DocpipeTestLatin" in w for w in manifest["pack"]["warnings"])
+    fonts = subprocess.run(["pdffonts", str(out / "x.pdf")], capture_output=True, text=True,
+                           check=True).stdout
+    assert fonts.count("DocpipeTestLatin") >= 2  # one copy per briefing (and front matter)
+    text = subprocess.run(["pdftotext", str(out / "x.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "English words here" in text and "Latin Title 2" in text

@@ -11,7 +11,7 @@ import re
 from importlib import metadata
 
 #: distributions whose range `doctor` checks (their output or API shapes docpipe's)
-PINNED = ("weasyprint", "pydyf", "python-docx", "jieba", "uharfbuzz")
+PINNED = ("weasyprint", "pydyf", "python-docx", "jieba", "uharfbuzz", "pikepdf")
 
 _REQ = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*([^;]*)")
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|<|>|~=)\s*([0-9][0-9A-Za-z.*]*)\s*$")
