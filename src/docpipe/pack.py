@@ -322,6 +322,8 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
     if not plan:
         return
     jobs, key, included = plan
+    if renders:  # fresh workers for the pack: a worker that rendered hundreds of pages
+        local.close()  # holds ~150 MB more than a new one (freed memory Python keeps)
     docx = [j for j in jobs if j.kind == "docx"]
     pdf_job = next(j for j in jobs if j.kind == "pdf")
     progress.pack(f"assembling the pack ({len(included)} briefings)")

@@ -578,6 +578,7 @@ class _PageNumbers:
 
     def __init__(self, body: _Group | None, stamp: Stamp, front: int, notes: list[str]):
         self.body, self.style, self.front = body, stamp, front
+        self._src = self._save = None
         if body is None:
             notes.append("page numbers could not be stamped (the font is not installed); "
                          "the contents cite pages counted from the first briefing")
@@ -610,8 +611,18 @@ class _PageNumbers:
         if "/Font" not in resources:
             resources.Font = pikepdf.Dictionary()
         resources.Font.DPpageno = placeholder(self.body.merged)
-        page.contents_add(pikepdf.Stream(src, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(src, content), prepend=False)
+        if self._src is not src:  # one `q` per part, shared by its pages
+            self._src, self._save = src, _flate(src, b"q\n")
+        page.contents_add(self._save, prepend=True)
+        page.contents_add(_flate(src, content), prepend=False)
+
+
+def _flate(src, data: bytes):
+    import pikepdf
+
+    stream = pikepdf.Stream(src, b"")
+    stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
+    return stream
 
 
 def roman(n: int) -> str:
