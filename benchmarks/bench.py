@@ -503,8 +503,8 @@ def print_table(res: dict) -> None:
                   f" ({naive['pack_cpu_s'] / cpu['pack_s']:.1f}x less work)")
     if "pack_phases_s" in d:
         ph = d["pack_phases_s"]
-        print(f"pack phases: until 'rendering the pack' (start, parse every page, -j 2) "
-              f"{ph['pages']:.1f} s, then the pack PDF + DOCX beside each page's PDF + DOCX "
+        print(f"pack phases: until 'assembling the pack' (start, parse, each page's PDF + DOCX, -j 2) "
+              f"{ph['pages']:.1f} s, then the pack's PDF (front matter + assembly) beside its DOCX "
               f"{ph['pack']:.1f} s; peak PSS "
               f"{d['pack_peak_pss_mb']:.0f} MB (RSS with shared pages split)")
     fonts = d.get("ref_pdf_fonts")

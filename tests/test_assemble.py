@@ -239,3 +239,23 @@ def test_font_that_is_not_installed_stays_per_briefing_with_a_warning(tmp_path):
     text = subprocess.run(["pdftotext", str(out / "x.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "English words here" in text and "Latin Title 2" in text
+
+
+def test_contents_and_overview_links_go_to_each_briefing(pack12):
+    """Each contents line and overview entry links to the page its briefing starts on
+    (explicit destinations: no URI left behind), described by that page's number."""
+    import pikepdf
+
+    starts = _outline_starts(pack12 / "p.pdf")
+    with pikepdf.open(pack12 / "p.pdf") as pdf:
+        index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
+        targets = []
+        for page in list(pdf.pages)[:starts[0]]:
+            for annot in page.obj.get("/Annots", []):
+                assert "/A" not in annot or "/URI" not in annot.A, "a docpipe: URI is left"
+                target = index[annot.Dest[0].objgen]
+                targets.append(target)
+                assert str(annot.Contents) == str(target - starts[0] + 1)
+    # contents: its line; overview: the title and the page number (a wrapped line: more)
+    assert sorted(set(targets)) == starts
+    assert all(targets.count(s) >= 3 for s in starts)

@@ -204,6 +204,8 @@ def _link_to_briefings(src, page_numbers: list[int], front: int, placeholder) ->
             top = float(page.mediabox[3])
             annot.Dest = pikepdf.Array([placeholder(page_numbers[target]), pikepdf.Name.XYZ,
                                         0, top, 0])
+            if "/Contents" in annot:  # (tagged PDF: the link's description, not its URI)
+                annot.Contents = pikepdf.String(str(target - front + 1))
 
 
 def _outline(writer, parts: list[Part], page_numbers: list[int]) -> int | None:

@@ -94,7 +94,7 @@ def _w3c(created: str | None) -> str:
 #: Contents lines and overview entries laid out together: WeasyPrint holds every page of
 #: a document until it is written, so the front matter of a thousand briefings (~150
 #: pages) is laid out a few pages at a time, and memory stays flat.
-FRONT_CHUNK = 40
+FRONT_CHUNK = 100
 
 
 def front_matter(job: PackJob, starts: list[int]) -> list[bytes]:
