@@ -26,6 +26,20 @@ def pack12(tmp_path_factory):
     return out
 
 
+def two_pages(tmp_path: Path, in_title: str, in_body: str) -> Path:
+    """A folder of two short pages whose titles and first paragraphs hold the given text
+    (the title's own number follows `in_title`)."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in (1, 2):
+        (pages / f"p{i}.txt").write_text(
+            f"测试标题第{i}篇{in_title} {i}\n来源：测试网 时间：2025-01-0{i}\n\n"
+            f"这是正文第一段，{in_body}第{i}篇的内容，用来检查字体。\n\n"
+            "这是正文第二段，继续说明情况，内容足够长以便成为文章的一部分。再写一句话。\n",
+            encoding="utf-8")
+    return pages
+
+
 def _outline_starts(pdf: Path) -> list[int]:
     from pypdf import PdfReader
 
@@ -159,14 +173,7 @@ def test_truetype_fallback_font_is_merged_and_draws_the_same(tmp_path):
     from PIL import Image, ImageChops
     from typer.testing import CliRunner
 
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    for i in (1, 2):
-        (pages / f"p{i}.txt").write_text(
-            f"测试标题第{i}篇：罕见字\n来源：测试网 时间：2025-01-0{i}\n\n"
-            f"这是正文第一段，包含扩展B区汉字𠀀𠀁𠀂和第{i}篇的内容，用来检查字体合并。\n\n"
-            "这是正文第二段，继续说明情况，内容足够长以便成为文章的一部分。再写一句话。\n",
-            encoding="utf-8")
+    pages = two_pages(tmp_path, "：罕见字", "包含扩展B区汉字𠀀𠀁𠀂和")
     out = tmp_path / "out"
     invoke(CliRunner(), "pack", str(pages), "-o", str(out), "--name", "x", "-j", "1")
     fonts = subprocess.run(["pdffonts", str(out / "x.pdf")], capture_output=True, text=True,
@@ -218,14 +225,7 @@ def test_font_that_is_not_installed_stays_per_briefing_with_a_warning(tmp_path):
         f'@font-face {{ font-family: "DocpipeTestLatin"; src: url("{(tpl / "latin.ttf").as_uri()}"); }}\n'
         + css + '\n.briefing, .pack { font-family: "DocpipeTestLatin", "Noto Serif CJK SC"; }\n',
         encoding="utf-8")
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    for i in (1, 2):
-        (pages / f"p{i}.txt").write_text(
-            f"测试标题第{i}篇 Latin Title {i}\n来源：测试网 时间：2025-01-0{i}\n\n"
-            f"这是正文第一段，English words here, 第{i}篇的内容，用来检查字体。\n\n"
-            "这是正文第二段，继续说明情况，内容足够长以便成为文章的一部分。再写一句话。\n",
-            encoding="utf-8")
+    pages = two_pages(tmp_path, " Latin Title", "English words here, ")
     out = tmp_path / "out"
     res = invoke(CliRunner(), "pack", str(pages), "-o", str(out), "--name", "x", "-j", "1",
                  "--template-dir", str(tpl))
