@@ -259,3 +259,22 @@ def test_contents_and_overview_links_go_to_each_briefing(pack12):
     # contents: its line; overview: the title and the page number (a wrapped line: more)
     assert sorted(set(targets)) == starts
     assert all(targets.count(s) >= 3 for s in starts)
+
+
+def test_a_pack_template_from_before_the_chunks_is_refused_with_one_line(tmp_path):
+    """A pack.html.j2 exported before the front matter was laid out in chunks would show
+    every briefing again in each chunk: refused, saying what to do."""
+    from typer.testing import CliRunner
+
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "pack.html.j2").write_text(
+        "<html><body>{% for it in items %}<p>{{ it.title }}</p>{% endfor %}</body></html>",
+        encoding="utf-8")
+    pages = two_pages(tmp_path, "：旧模板", "")
+    res = invoke(CliRunner(), "pack", str(pages), "-o", str(tmp_path / "out"), "--name", "x",
+                 "-j", "1", "--template-dir", str(tpl))
+    assert res.exit_code == 1
+    assert "pack.html.j2: a pack template from an older docpipe" in res.stderr
+    assert "templates export" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out" / "x.pdf").exists()

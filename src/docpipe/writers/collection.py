@@ -65,6 +65,13 @@ def pack_html(job: PackJob, items: list[dict[str, Any]], blocks: list[tuple[str,
     from . import colophon
 
     L = labels_for(job.variant, opts)
+    source, where, _ = env.loader.get_source(env, "pack.html.j2")
+    if "show_cover" not in source:  # laid out in chunks: an older template repeats itself
+        from ..errors import UsageError
+
+        raise UsageError(f"{where}: a pack template from an older docpipe (it lays out the "
+                         "briefings itself); export the templates again (docpipe templates "
+                         "export DIR) and carry your changes over")
     contents = [items[k] for kind, k in blocks if kind == "c"]
     overview = [items[k] for kind, k in blocks if kind == "o"]
     return env.get_template("pack.html.j2").render(
