@@ -278,3 +278,22 @@ def test_a_pack_template_from_before_the_chunks_is_refused_with_one_line(tmp_pat
     assert "pack.html.j2: a pack template from an older docpipe" in res.stderr
     assert "templates export" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out" / "x.pdf").exists()
+
+
+def test_a_page_pdf_spoilt_since_it_was_made_fails_the_pack_with_one_line(tmp_path):
+    """The pack reads the pages' PDFs from the output folder: one overwritten there since
+    (the cache still says the page is up to date) gives one line naming it, not a
+    traceback, and `--force` makes everything anew."""
+    from typer.testing import CliRunner
+
+    pages = two_pages(tmp_path, "：改动", "")
+    out = tmp_path / "out"
+    args = ["pack", str(pages), "-o", str(out), "--name", "x", "-j", "1"]
+    assert invoke(CliRunner(), *args).exit_code == 0
+    (out / "p1.pdf").write_bytes(b"not a pdf")
+    res = invoke(CliRunner(), *args, "--title", "另一个标题")  # the pack only is rebuilt
+    assert res.exit_code == 1
+    assert "p1.pdf: cannot be read into the pack" in res.stderr and "--force" in res.stderr
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+    res = invoke(CliRunner(), *args, "--title", "另一个标题", "--force")
+    assert res.exit_code == 0 and (out / "p1.pdf").read_bytes().startswith(b"%PDF")

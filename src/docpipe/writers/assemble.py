@@ -69,13 +69,17 @@ class Part:
     def open(self):
         import pikepdf
 
-        return pikepdf.open(self.path if self.data is None else io.BytesIO(self.data))
+        try:
+            return pikepdf.open(self.path if self.data is None else io.BytesIO(self.data))
+        except (pikepdf.PdfError, OSError) as exc:  # a page's PDF changed since it was made
+            from ..errors import OutputError
+
+            raise OutputError(f"cannot be read into the pack ({exc}); run again with "
+                              "--force to make it anew", str(self.path or "")) from None
 
 
 def page_count(path: Path) -> int:
-    import pikepdf
-
-    with pikepdf.open(path) as pdf:
+    with Part(path).open() as pdf:
         return len(pdf.pages)
 
 
