@@ -61,6 +61,7 @@ class Part:
     start: int = 0  # 0-based index of its first page in the pack
     pages: int = 0
     top: str = "842"  # its first page's height: where its bookmark points
+    version: str = "1.7"  # its PDF version
 
     @property
     def front(self) -> bool:
@@ -78,32 +79,38 @@ class Part:
                               "--force to make it anew", str(self.path or "")) from None
 
 
-def page_count(path: Path) -> int:
-    with Part(path).open() as pdf:
-        return len(pdf.pages)
+def read_parts(parts: list[Part], fonts: _Fonts | None = None) -> _Fonts:
+    """The first pass over `parts`: each one's page count (which the front matter's
+    contents needs before it is laid out) and the glyphs each of its fonts shows."""
+    fonts = fonts or _Fonts()
+    for part in parts:
+        with part.open() as src:
+            part.pages = len(src.pages)
+            if part.pages:
+                part.top = f"{float(src.pages[0].mediabox[3]):g}"
+            part.version = src.pdf_version
+            fonts.scan(src)
+    return fonts
 
 
-def assemble(fronts: list[bytes], parts: list[Part], stamp: Stamp | None = None
-             ) -> tuple[bytes, list[str]]:
+def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None,
+             stamp: Stamp | None = None) -> tuple[bytes, list[str]]:
     """The pack's PDF: the front matter's PDFs (`fronts`; the catalog's and document's
-    metadata from the first), then the briefings' (`parts`); and notes on what could
-    not be done as planned (a font left per briefing, page numbers not stamped)."""
+    metadata from the first), then the briefings' (`parts`, already read by `read_parts`
+    when `fonts` is given); and notes on what could not be done as planned (a font
+    left per briefing, page numbers not stamped)."""
     import pikepdf
 
     from .pdfstream import Copier, Writer, placeholder
 
     stamp = stamp or Stamp()
     notes: list[str] = []
-    every = [Part(None, data=data) for data in fronts] + parts
-    fonts = _Fonts()
-    version = "1.7"
-    for part in every:  # first pass: page counts and the glyphs each font shows
-        with part.open() as src:
-            part.pages = len(src.pages)
-            if part.pages:
-                part.top = f"{float(src.pages[0].mediabox[3]):g}"
-            version = max(version, src.pdf_version)
-            fonts.scan(src)
+    if fonts is None:
+        fonts = read_parts(parts)
+    front_parts = [Part(None, data=data) for data in fronts]
+    read_parts(front_parts, fonts)
+    every = front_parts + parts
+    version = max(["1.7", *(p.version for p in every)])
     start = 0
     for part in every:
         part.start, start = start, start + part.pages

@@ -107,7 +107,9 @@ FRONT_CHUNK = 100
 def front_matter(job: PackJob, starts: list[int]) -> list[bytes]:
     """The front matter as PDFs of consecutive pages. A chunk ends where a page ends:
     its last page is dropped and the next chunk starts with the first line on it, so no
-    page is left half empty between chunks (lines and entries never split: pack.css)."""
+    page is left half empty between chunks. Lines and entries do not split (pack.css)
+    unless taller than a page; one that does is anchored on each of its pages, so the
+    next chunk starts with it whole and nothing of it is dropped."""
     from .pdf import finish, lay_out
 
     items = _items(job, starts)
@@ -144,12 +146,13 @@ def _block_id(block: tuple[str, int]) -> str:
 def pack_pdf_bytes(job: PackJob) -> tuple[bytes, list[str]]:
     """The front matter (knowing the pages the briefings will start on), then the
     briefings' own PDFs after it (`assemble`)."""
-    from .assemble import Part, assemble, page_count
+    from .assemble import Part, assemble, read_parts
 
     parts = [Part(Path(path), display_title(art, job.render))
              for path, (_, art) in zip(job.parts, job.items, strict=True)]
-    starts = [0, *itertools.accumulate(page_count(p.path) for p in parts)][:-1]
-    return assemble(front_matter(job, starts), parts)
+    fonts = read_parts(parts)  # their page counts: where each briefing starts
+    starts = [0, *itertools.accumulate(p.pages for p in parts)][:-1]
+    return assemble(front_matter(job, starts), parts, fonts)
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:
