@@ -297,3 +297,33 @@ def test_a_page_pdf_spoilt_since_it_was_made_fails_the_pack_with_one_line(tmp_pa
     assert "Traceback" not in res.stderr and "internal error" not in res.stderr
     res = invoke(CliRunner(), *args, "--title", "另一个标题", "--force")
     assert res.exit_code == 0 and (out / "p1.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_entry_taller_than_a_page_is_never_cut_between_chunks(tmp_path, monkeypatch):
+    """An overview entry longer than a page splits across pages, and a chunk's last page
+    (dropped) may hold its end: the next chunk starts with the whole entry again, so
+    every sentence of it is in the PDF, wherever the chunks end."""
+    from pypdf import PdfReader
+
+    from docpipe.pipeline import Settings, load
+    from docpipe.writers import collection
+    from docpipe.writers.collection import PackJob, front_matter
+    from test_pack import make_pages
+
+    pages = make_pages(tmp_path / "pages", 12, with_samples=False)
+    settings = Settings()
+    arts = [load(str(p.path), settings) for p in pages]
+    long = "".join(f"第{i}句很长的摘要内容，用来撑满整整一页以上的篇幅。" for i in range(120))
+    arts[5] = __import__("dataclasses").replace(arts[5], summary=long)
+    items = tuple((f"b{i:03d}", a) for i, a in enumerate(arts))
+    cover = {"title": "简报", "facts": [], "dates": "", "subtitle": "", "organisation": "",
+             "logo": "", "logo_path": "", "issue": "", "date": ""}
+    job = PackJob("pdf", tmp_path / "x.pdf", items, cover, "hans", None, settings.render)
+    for size in range(3, 16):  # chunks ending at every place around the long entry
+        monkeypatch.setattr(collection, "FRONT_CHUNK", size)
+        text = ""
+        for data in front_matter(job, [3 * i for i in range(len(items))]):
+            (tmp_path / "f.pdf").write_bytes(data)
+            text += "".join(p.extract_text() for p in PdfReader(tmp_path / "f.pdf").pages)
+        squashed = "".join(text.split())
+        assert all(f"第{i}句" in squashed for i in range(120)), size
