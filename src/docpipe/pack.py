@@ -79,7 +79,14 @@ from .pipeline import (
     write_files,
 )
 from .progress import NoProgress
-from .tasks import PageTask, RenderTask, build_page, run_task  # noqa: F401
+from .tasks import (  # noqa: F401
+    PageTask,
+    RenderTask,
+    build_page,
+    run_task,
+    warm_parser,
+    warm_renderer,
+)
 from .workers import DEFAULT_PAGE_MEMORY, DEFAULT_PAGE_TIMEOUT, Budget, default_jobs
 from .writers import display_title
 from .writers.collection import PackJob
@@ -113,8 +120,10 @@ def page_budget(timeout: float, memory: int) -> Callable[[Any], Budget]:
     return budget
 
 
-def make_executor(jobs: int, scheduler: str | None = None):
-    """Local spawn workers, or the Dask cluster at `scheduler`."""
+def make_executor(jobs: int, scheduler: str | None = None,
+                  warm: Callable[[], None] | None = None):
+    """Local spawn workers (warmed up by `warm`, default: for parsing and rendering),
+    or the Dask cluster at `scheduler`."""
     if scheduler:
         from .dask_executor import DaskPool
 
@@ -122,7 +131,7 @@ def make_executor(jobs: int, scheduler: str | None = None):
     from .tasks import warm_up
     from .workers import LocalPool
 
-    return LocalPool(jobs, warm_up)
+    return LocalPool(jobs, warm or warm_up)
 
 
 def build_pack(
@@ -216,8 +225,8 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
     budget = page_budget(opts.page_timeout, opts.page_memory)
     # Parsing (phase 1) needs the pages' folders: local workers. Rendering (phase 2) runs
     # on the Dask cluster when there is one.
-    parsers = make_executor(jobs)
-    workers = make_executor(jobs, opts.scheduler) if opts.scheduler else parsers
+    parsers = make_executor(jobs, warm=warm_parser)
+    workers = make_executor(jobs, opts.scheduler, warm=warm_renderer)
     with parsers, workers:
         progress.start(len(todo), cached, min(workers.jobs, len(todo)))
         try:
@@ -246,6 +255,7 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
                          for e in todo]
                 parsers.run(page_worker, tasks, page_done, _page_failed, budget)
                 del tasks
+            parsers.close()  # renderers never hold the parsers' dictionaries
             # Phase 2: the pack's PDF and DOCX, and each page's own files, all in one queue.
             renders = [RenderTask(e.input, e.stem, e.article,
                                   dataclasses.replace(page_settings, out_dir=out))
@@ -322,16 +332,17 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
     if not plan:
         return
     jobs, key, included = plan
-    if renders:  # fresh workers for the pack: a worker that rendered hundreds of pages
-        local.close()  # holds ~150 MB more than a new one (freed memory Python keeps)
+    remote = bool(opts.scheduler)
+    if renders and not remote:  # fresh workers for the pack: one that rendered hundreds
+        workers.close()  # of pages holds ~150 MB more than a new one (memory Python keeps)
     docx = [j for j in jobs if j.kind == "docx"]
     pdf_job = next(j for j in jobs if j.kind == "pdf")
     progress.pack(f"assembling the pack ({len(included)} briefings)")
     with _page_pdfs(report, settings, opts, included, workers, budget, pack_errors) as parts:
         if parts is not None:
             pdf = dataclasses.replace(pdf_job, parts=tuple(str(p) for p in parts))
-            if workers is local:
-                local.run(run_task, [pdf, *docx], done, failed, budget)
+            if not remote:
+                workers.run(run_task, [pdf, *docx], done, failed, budget)
             else:  # the DOCX on the cluster, then the PDF here
                 workers.run(run_task, docx, done, failed, budget)
                 local.run(run_task, [pdf], done, failed, budget)

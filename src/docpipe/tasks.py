@@ -39,11 +39,22 @@ class RenderTask:
 def warm_up() -> None:
     """Load what every page needs (WeasyPrint and its fonts, the keyword dictionary) once
     per worker, before its first page's time budget starts."""
+    warm_parser()
+    warm_renderer()
+
+
+def warm_parser() -> None:
+    """What parsing needs: the keyword dictionary (jieba)."""
     from .transforms.keywords import keywords
+
+    keywords("社区志愿服务", 1)
+
+
+def warm_renderer() -> None:
+    """What rendering needs: WeasyPrint and the fonts (fontconfig)."""
     from .writers.pdf import font_config
 
     font_config()
-    keywords("社区志愿服务", 1)
 
 
 def _failure(path: str, exc: BaseException) -> dict[str, Any]:
