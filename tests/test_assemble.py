@@ -327,3 +327,27 @@ def test_an_entry_taller_than_a_page_is_never_cut_between_chunks(tmp_path, monke
             text += "".join(p.extract_text() for p in PdfReader(tmp_path / "f.pdf").pages)
         squashed = "".join(text.split())
         assert all(f"第{i}句" in squashed for i in range(120)), size
+
+
+def test_assembly_bytes_do_not_depend_on_the_process(pack12):
+    """The same parts assembled in processes with other string hashes give the same
+    bytes (pikepdf gives a dictionary's keys as a set: taken in that order, the merged
+    fonts were written in an order that varied from one worker to the next)."""
+    import os
+    import sys
+
+    parts = sorted(str(p) for p in pack12.glob("p0*.pdf"))
+    assert len(parts) == 12
+    script = ("import sys, hashlib\n"
+              "from pathlib import Path\n"
+              "from docpipe.writers.assemble import Part, assemble\n"
+              "parts = [Part(Path(p), Path(p).stem) for p in sys.argv[1:]]\n"
+              "data, notes = assemble([], parts)\n"
+              "print(hashlib.sha256(data).hexdigest(), len(notes))\n")
+    digests = set()
+    for seed in ("1", "2", "3", "4"):
+        res = subprocess.run([sys.executable, "-c", script, *parts], capture_output=True,
+                             text=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                             check=True)
+        digests.add(res.stdout)
+    assert len(digests) == 1, digests

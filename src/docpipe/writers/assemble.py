@@ -362,7 +362,7 @@ class _Fonts:
 
         seen = set()
         for fonts in self._font_dicts(doc.pages):
-            for key in list(fonts.keys()):
+            for key in sorted(fonts.keys()):  # (a set: its order varies by process)
                 font = fonts[key]
                 if font.get("/Subtype") != "/Type0" or font.objgen in seen:
                     continue
@@ -407,7 +407,7 @@ class _Fonts:
     def use_merged(self, pages, placeholder) -> None:
         """Point `pages`' fonts at the merged ones (their own are then not copied)."""
         for fonts in self._font_dicts(pages):
-            for key in list(fonts.keys()):
+            for key in sorted(fonts.keys()):  # (a set: its order varies by process)
                 font = fonts[key]
                 if font.get("/Subtype") != "/Type0":
                     continue
