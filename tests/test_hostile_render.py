@@ -366,3 +366,32 @@ def test_data_url_images_of_a_web_archive_are_checked_too():
     assert [b.src for b in out.body if b.kind == "image"] == [ok, "", ""]
     assert len(out.warnings) == 2
     assert "13300 × 13300 pixels" in out.warnings[0] and "<use>" in out.warnings[1]
+
+
+@pytest.mark.parametrize("pages", [True, False], ids=["pages", "no-pages"])
+def test_pack_leaves_out_a_page_whose_laid_out_pdf_is_too_long(tmp_path, runner, pages):
+    """Short lines: the text passes the estimate before layout, the layout does not. The
+    page is failed and left out (with --no-pages too, where its PDF is made for the
+    pack alone); the others still make the pack."""
+    import json
+
+    lines = ["一份行很多的文本页面", "", "2024年1月1日 来源：测试", ""]
+    lines += [f"第{i}段。{PARA}" for i in range(100)]
+    (tmp_path / "many.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "short.txt").write_text(_long_text(300).replace("很长", "很短"),
+                                        encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke(runner, "pack", str(tmp_path / "many.txt"), str(tmp_path / "short.txt"),
+                 "-o", str(out), "-j", "1", "--max-pages", "2",
+                 *([] if pages else ["--no-pages"]))
+    assert res.exit_code == 1, res.output
+    errors = [x for x in res.stderr.splitlines() if x.startswith("docpipe: error:")]
+    assert len(errors) == 1 and "many.txt: PDF would have" in errors[0], res.stderr
+    assert "at least" not in errors[0]  # found by the layout, not the estimate
+    rows = {Path(r["input"]).name: r["status"]
+            for r in json.loads((out / "pack.json").read_text(encoding="utf-8"))["pages"]}
+    assert rows == {"many.txt": "failed", "short.txt": "ok"}
+    text = subprocess.run(["pdftotext", str(out / "pack.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "很短" in text and "第99段" not in text
+    assert not (out / "many.pdf").exists() and (out / "short.pdf").exists() == pages

@@ -335,54 +335,61 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
     remote = bool(opts.scheduler)
     if renders and not remote:  # fresh workers for the pack: one that rendered hundreds
         workers.close()  # of pages holds ~150 MB more than a new one (memory Python keeps)
-    docx = [j for j in jobs if j.kind == "docx"]
-    pdf_job = next(j for j in jobs if j.kind == "pdf")
-    progress.pack(f"assembling the pack ({len(included)} briefings)")
-    with _page_pdfs(report, settings, opts, included, workers, budget, pack_errors) as parts:
-        if parts is not None:
-            pdf = dataclasses.replace(pdf_job, parts=tuple(str(p) for p in parts))
+    with contextlib.ExitStack() as stack:
+        if opts.pages:
+            parts = {e.input: report.out_dir / f"{e.stem}.pdf" for e in included}
+        else:  # rendered for the pack alone; a page whose PDF fails is left out
+            folder = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="docpipe-parts-")))
+            parts = _part_pdfs(included, settings, folder, workers, budget)
+            if len(parts) < len(included):
+                plan = pack_plan(report, settings, opts, common, created, cache)
+                if not plan:
+                    return
+                jobs, key, included = plan
+        docx = [j for j in jobs if j.kind == "docx"]
+        pdf_job = next(j for j in jobs if j.kind == "pdf")
+        progress.pack(f"assembling the pack ({len(included)} briefings)")
+        missing = [str(parts[e.input]) for e in included if not parts[e.input].is_file()]
+        if missing:
+            pack_errors.append(f"{missing[0]}: missing, the pack needs it")
+            workers.run(run_task, docx, done, failed, budget)
+        else:
+            pdf = dataclasses.replace(pdf_job, parts=tuple(str(parts[e.input])
+                                                          for e in included))
             if not remote:
                 workers.run(run_task, [pdf, *docx], done, failed, budget)
             else:  # the DOCX on the cluster, then the PDF here
                 workers.run(run_task, docx, done, failed, budget)
                 local.run(run_task, [pdf], done, failed, budget)
-        else:
-            workers.run(run_task, docx, done, failed, budget)
     report.pack_rebuilt = True
     report.pack_error = "; ".join(pack_errors)
     cache["pack"] = {} if pack_errors else {"key": key}
 
 
-@contextlib.contextmanager
-def _page_pdfs(report: PackReport, settings: Settings, opts: PackOptions,
-               included: list[Entry], workers, budget, errors: list[str]):
-    """The pages' own PDFs, in pack order: those written beside the pack, or (with
-    --no-pages) ones rendered into a temporary folder for the pack alone. None when
-    one could not be made (said in `errors`)."""
-    if opts.pages:
-        paths = [report.out_dir / f"{e.stem}.pdf" for e in included]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            errors.append(f"{missing[0]}: missing, the pack needs it")
-            yield None
-        else:
-            yield paths
-        return
-    with tempfile.TemporaryDirectory(prefix="docpipe-parts-") as tmp:
-        folder = Path(tmp)
-        part_settings = dataclasses.replace(settings, formats=("pdf",), out_dir=folder)
-        tasks = [RenderTask(e.input, f"p{i:05d}", e.article, part_settings)
-                 for i, e in enumerate(included)]
+def _part_pdfs(included: list[Entry], settings: Settings, folder: Path, workers,
+               budget) -> dict[str, Path]:
+    """With --no-pages: each page's PDF rendered into `folder` for the pack alone, by
+    input. A page whose PDF fails is marked failed (and so left out of the pack), as it
+    is when the pages are written."""
+    part_settings = dataclasses.replace(settings, formats=("pdf",), out_dir=folder)
+    tasks = [RenderTask(e.input, f"p{i:05d}", e.article, part_settings)
+             for i, e in enumerate(included)]
+    by_input = {e.input: e for e in included}
+    parts: dict[str, Path] = {}
 
-        def done(task: RenderTask, result: dict) -> None:
-            if result.get("error"):
-                errors.append(result["error"])
-                return
-            for name, data in result["files"]:
-                (folder / name).write_bytes(data)
+    def done(task: RenderTask, result: dict) -> None:
+        if result.get("error"):
+            e = by_input[task.path]
+            e.status, e.error = "failed", result["error"]
+            e.cacheable = bool(result.get("cacheable"))
+            return  # (reported with the other failures at the end)
+        for name, data in result["files"]:
+            (folder / name).write_bytes(data)
+        parts[task.path] = folder / f"{task.stem}.pdf"
 
-        workers.run(run_task, tasks, done, _page_failed, budget)
-        yield None if errors else [folder / f"{t.stem}.pdf" for t in tasks]
+    workers.run(run_task, tasks, done, _page_failed, budget)
+    return parts
 
 
 def _save_cache(path: Path, cache: dict, report: PackReport) -> None:
