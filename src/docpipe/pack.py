@@ -81,6 +81,7 @@ from .pipeline import (
 from .progress import NoProgress
 from .tasks import (  # noqa: F401
     PageTask,
+    RenderBatch,
     RenderTask,
     build_page,
     run_task,
@@ -115,6 +116,8 @@ def page_budget(timeout: float, memory: int) -> Callable[[Any], Budget]:
     def budget(task: Any) -> Budget:
         if isinstance(task, PackJob):
             return Budget(timeout * max(1, len(task.items)) if timeout else None, None)
+        if isinstance(task, RenderBatch):
+            return Budget(timeout * len(task.tasks) if timeout else None, memory or None)
         return Budget(timeout or None, memory or None)
 
     return budget
@@ -325,7 +328,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
             return {"error": f"{task.target}: rendering the pack {why}"}
         return _page_failed(task, why)
 
-    workers.run(run_task, renders, done, failed, budget)  # the pages' own files first
+    _render_all(workers, renders, done, failed, budget)  # the pages' own files first
     # Then the pack, planned without any page that failed: its PDF is assembled from the
     # pages' PDFs (on this machine) while its DOCX is written beside it.
     plan = pack_plan(report, settings, opts, common, created, cache)
@@ -388,8 +391,41 @@ def _part_pdfs(included: list[Entry], settings: Settings, folder: Path, workers,
             (folder / name).write_bytes(data)
         parts[task.path] = folder / f"{task.stem}.pdf"
 
-    workers.run(run_task, tasks, done, _page_failed, budget)
+    _render_all(workers, tasks, done, _page_failed, budget)
     return parts
+
+
+#: Pages rendered together, at most: their PDFs share one font pass (`RenderBatch`).
+BATCH = 8
+
+
+def _render_all(workers, tasks: list[RenderTask], done: Callable[[Any, dict], None],
+                failed: Callable[[Any, str], dict], budget) -> None:
+    """Run `tasks` in batches, a few per worker so that the last ones end together. A
+    batch that fails as a whole (its worker died, or ran over its budget) is run again
+    a page at a time: a page that crashes its worker fails alone."""
+    size = max(1, min(BATCH, len(tasks) // (3 * max(1, workers.jobs))))
+    if size == 1:
+        workers.run(run_task, tasks, done, failed, budget)
+        return
+    again: list[RenderTask] = []
+
+    def batch_done(task: Any, result: dict) -> None:
+        if not isinstance(task, RenderBatch):
+            done(task, result)
+        elif "batch" in result:
+            for one, res in zip(task.tasks, result["batch"], strict=True):
+                done(one, res)
+        else:
+            again.extend(task.tasks)
+
+    def batch_failed(task: Any, why: str) -> dict:
+        return {"error": why} if isinstance(task, RenderBatch) else failed(task, why)
+
+    batches = [RenderBatch(tuple(tasks[i:i + size])) for i in range(0, len(tasks), size)]
+    workers.run(run_task, batches, batch_done, batch_failed, budget)
+    if again:
+        workers.run(run_task, again, done, failed, budget)
 
 
 def _save_cache(path: Path, cache: dict, report: PackReport) -> None:

@@ -36,6 +36,14 @@ class RenderTask:
     settings: Settings
 
 
+@dataclass(frozen=True)
+class RenderBatch:
+    """Several pages' files at once: their PDFs made together (`writers.pdf.batch_bytes`:
+    one font pass for the batch; each PDF as it would be alone)."""
+
+    tasks: tuple[RenderTask, ...]
+
+
 def warm_up() -> None:
     """Load what every page needs (WeasyPrint and its fonts, the keyword dictionary) once
     per worker, before its first page's time budget starts."""
@@ -89,6 +97,35 @@ def render_page(task: RenderTask) -> dict[str, Any]:
     return {"files": files, "outputs": [n for n, _ in files], "error": ""}
 
 
+def render_batch(batch: RenderBatch) -> dict[str, Any]:
+    """Each page's files of `batch`, as `render_page` gives them, under "batch". Runs in
+    a worker; a page that fails fails alone."""
+    from .writers import WRITERS, to_bytes
+    from .writers.pdf import batch_bytes
+
+    settings = batch.tasks[0].settings
+    pdfs: list[Any] = [None] * len(batch.tasks)
+    if "pdf" in settings.formats:
+        try:
+            pdfs = batch_bytes([t.article for t in batch.tasks], settings.render,
+                               [t.path for t in batch.tasks])
+        except Exception as exc:  # the batch's own write: each page is tried alone
+            return {"error": f"internal error: {type(exc).__name__}: {exc}"}
+    results = []
+    for task, pdf in zip(batch.tasks, pdfs, strict=True):
+        try:
+            if isinstance(pdf, Exception):
+                raise pdf
+            files = [(f"{task.stem}{WRITERS[fmt][1]}",
+                      pdf if fmt == "pdf" else to_bytes(fmt, task.article, settings.render))
+                     for fmt in settings.formats]
+        except Exception as exc:
+            results.append(_failure(task.path, exc))
+            continue
+        results.append({"files": files, "outputs": [n for n, _ in files], "error": ""})
+    return {"batch": results, "error": ""}
+
+
 def render_pack(job: Any) -> dict[str, Any]:
     """The pack's PDF or DOCX as bytes. Runs in a worker."""
     from .writers.collection import render
@@ -103,8 +140,12 @@ def render_pack(job: Any) -> dict[str, Any]:
 
 
 def run_task(task: Any) -> dict[str, Any]:
-    """One task of the pack's second phase: the pack's PDF or DOCX, or a page's files."""
-    return render_page(task) if isinstance(task, RenderTask) else render_pack(task)
+    """One task of the pack's second phase: the pack's PDF or DOCX, or pages' files."""
+    if isinstance(task, RenderTask):
+        return render_page(task)
+    if isinstance(task, RenderBatch):
+        return render_batch(task)
+    return render_pack(task)
 
 
 # --- tasks sent to another machine: the images travel with them ------------------------
@@ -113,6 +154,8 @@ def run_task(task: Any) -> dict[str, Any]:
 def _articles(task: Any) -> list[Article]:
     if isinstance(task, RenderTask):
         return [task.article]
+    if isinstance(task, RenderBatch):
+        return [t.article for t in task.tasks]
     items = getattr(task, "items", None)  # a writers.collection.PackJob
     return [a for _, a in items] if items is not None else []
 
@@ -145,6 +188,9 @@ def _attach(task: Any, roots: list[str]) -> Any:
     if isinstance(task, RenderTask):
         return dataclasses.replace(task, article=dataclasses.replace(task.article,
                                                                      base_dir=roots[0]))
+    if isinstance(task, RenderBatch):
+        return RenderBatch(tuple(_attach(t, [root])
+                                 for t, root in zip(task.tasks, roots, strict=True)))
     items = tuple((anchor, dataclasses.replace(a, base_dir=root))
                   for (anchor, a), root in zip(task.items, roots, strict=True))
     return dataclasses.replace(task, items=items)

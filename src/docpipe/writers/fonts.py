@@ -190,6 +190,12 @@ def truetype_subset(face, gids: set[int]) -> tuple[bytes, bytes] | None:
     return data, bytes(table)
 
 
+def unclaim_clamped_glyphs(document, pdf) -> None:
+    """WeasyPrint finisher: only the ToUnicode fix below (fonts kept as WeasyPrint
+    embeds them, for `split` to cut each briefing's own)."""
+    _unclaim_clamped_glyphs(pdf.objects)
+
+
 def _unclaim_clamped_glyphs(objects) -> None:
     """Missing glyphs share id 0xFFFF once a font (Noto CJK: 65,535 glyphs) has no free
     ids left; WeasyPrint's ToUnicode then names the first such character for all of them,

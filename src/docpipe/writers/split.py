@@ -1,0 +1,512 @@
+"""Several briefings written as one PDF, then split into each briefing's own PDF.
+
+WeasyPrint spends most of a short briefing's PDF time on per-document work: its two
+HarfBuzz subset passes over each CJK font's 65,535 glyph slots, and writing. Laid out
+separately (so each briefing's pages, running heads and `x / n` are exactly its own)
+but written together (`Document.copy` of all their pages, WeasyPrint's documented way
+to combine documents), that work is done once for a batch. `split` then gives each
+briefing a PDF of its own pages, equal to the one WeasyPrint writes for it alone in
+what a reader sees and gets: the same drawing instructions, fonts cut to its own
+glyphs from the same font file, its own structure tree, bookmarks, named
+destinations, metadata and identifier. Its bytes do not depend on the other
+briefings of its batch (tests/test_split.py).
+
+`splittable` says when a batch cannot be split that way (resources WeasyPrint numbers
+across the whole document, a PDF variant with its own metadata stream): the caller
+then writes each briefing alone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+
+#: Resource names WeasyPrint gives by counting through the whole document (ExtGState
+#: `s3`, form XObjects `x2`, patterns `p0`, shadings `s1`): a briefing's would depend
+#: on the briefings before it in a batch.
+_COUNTED = re.compile(r"^/[sxp]\d+$")
+_NAME = re.compile(rb"/([^\s/<>\[\]{}()%]+)")
+_TEXT = re.compile(rb"/([^\s/<>\[\]{}()%]+)\s+[-+.\d]+\s+Tf|<([0-9a-fA-F\s]*)>")
+
+
+@dataclass
+class Piece:
+    """One briefing of a batch: its page count and what its PDF says of itself."""
+
+    pages: int
+    info: dict[str, str] = field(default_factory=dict)  # /Info: /Title, /Author …
+    lang: str = ""
+    ident: bytes = b""  # the first half of its /ID (WeasyPrint's pdf_identifier)
+    #: its named destinations: (name, page within the piece, x, y in PDF units). Each
+    #: briefing has the same names: the batch's PDF lists only the first of each.
+    anchors: list[tuple[str, int, float, float]] = field(default_factory=list)
+
+
+def anchors_of(document) -> list[tuple[str, int, float, float]]:
+    """A laid-out Document's named destinations, where WeasyPrint puts them (the first
+    anchor of a name, in PDF units from the page's foot)."""
+    seen: set[str] = set()
+    out = []
+    for i, page in enumerate(document.pages):
+        for name, (x, y, _, _) in page.anchors.items():
+            if name not in seen:
+                seen.add(name)
+                out.append((name, i, x * 0.75, (page.height - y) * 0.75))
+    return out
+
+
+def info_of(metadata, producer: str) -> tuple[dict[str, str], str]:
+    """A WeasyPrint DocumentMetadata as /Info entries (as WeasyPrint writes them), and
+    the document's language."""
+    info = {"/Producer": producer}
+    if metadata.title:
+        info["/Title"] = metadata.title
+    if metadata.authors:
+        info["/Author"] = ", ".join(metadata.authors)
+    if metadata.description:
+        info["/Subject"] = metadata.description
+    if metadata.keywords:
+        info["/Keywords"] = ", ".join(metadata.keywords)
+    if metadata.generator:
+        info["/Creator"] = metadata.generator
+    if metadata.created:
+        info["/CreationDate"] = _pdf_date(metadata.created)
+    if metadata.modified:
+        info["/ModDate"] = _pdf_date(metadata.modified)
+    for key, value in (metadata.custom or {}).items():
+        info[f"/{key}"] = value
+    return info, metadata.lang or ""
+
+
+def _pdf_date(w3c: str) -> str:
+    """`2025-03-06T00:00:00Z` as `D:20250306000000Z` (what WeasyPrint writes)."""
+    m = re.match(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?(?:T(\d\d):(\d\d)(?::(\d\d))?)?"
+                 r"(Z|[+-]\d\d:\d\d)?", w3c)
+    if not m:
+        return w3c
+    y, mo, d, h, mi, s, tz = m.groups()
+    out = "D:" + y + (mo or "01") + (d or "01") + (h or "00") + (mi or "00") + (s or "00")
+    if tz == "Z":
+        out += "Z"
+    elif tz:
+        out += tz[:3] + "'" + tz[4:]
+    return out
+
+
+def splittable(data: bytes) -> bool:
+    """Whether `data` (a batch's PDF) can be split into canonical pieces."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return _splittable(pdf)
+
+
+def _splittable(pdf) -> bool:
+    if "/Metadata" in pdf.Root or "/OutputIntents" in pdf.Root:
+        return False
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):  # a link to a name: whose name?
+            if "/Dest" in annot or "/D" in annot.get("/A", {}):
+                return False
+        res = page.obj.get("/Resources")
+        if res is None:
+            continue
+        for cat in ("/ExtGState", "/XObject", "/Pattern", "/Shading"):
+            sub = res.get(cat)
+            if sub is not None and any(_COUNTED.match(k) for k in sub):
+                return False
+    return True
+
+
+def split(data: bytes, pieces: list[Piece]) -> list[bytes] | None:
+    """Each piece's PDF, from `data` (their pages, in order); None when the batch is not
+    `splittable` (then the caller writes each one alone)."""
+    import pikepdf
+
+    src = pikepdf.open(io.BytesIO(data))
+    try:
+        if not _splittable(src) or sum(p.pages for p in pieces) != len(src.pages):
+            return None
+        tree = _SourceTree(src)
+        out, start = [], 0
+        for piece in pieces:
+            out.append(_piece(src, tree, piece, start))
+            start += piece.pages
+        return out
+    finally:
+        src.close()
+
+
+class _SourceTree:
+    """The batch's structure tree, read once: top-level elements and parent-tree entries
+    by page, links' entries, with each element's link up to the shared Document cut
+    (so copying one briefing's elements never copies the others')."""
+
+    def __init__(self, src):
+        import pikepdf
+
+        root = src.Root.get("/StructTreeRoot")
+        self.root = root
+        self.by_page: dict[int, list] = {}
+        self.parents: dict[int, object] = {}
+        if root is None:
+            return
+        kids = root.K
+        document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+        self.document_keys = {k: v for k, v in document.items()
+                              if k not in ("/K", "/P", "/Type", "/S")}
+        page_index = {p.obj.objgen: i for i, p in enumerate(src.pages)}
+        for elem in list(document.get("/K", [])):
+            pg = elem.get("/Pg")
+            index = page_index.get(pg.objgen) if pg is not None else None
+            self.by_page.setdefault(index if index is not None else -1, []).append(elem)
+        nums = list(root.ParentTree.get("/Nums", []))
+        for i in range(0, len(nums) - 1, 2):
+            self.parents[int(nums[i])] = nums[i + 1]
+        # cut every link up to the Document (linked elements, and margin boxes' ones
+        # that WeasyPrint keeps out of the tree but in the parent tree)
+        for value in self.parents.values():
+            for elem in (value if isinstance(value, pikepdf.Array) else [value]):
+                if isinstance(elem, pikepdf.Dictionary):
+                    self._cut(elem, document)
+        for elems in self.by_page.values():
+            for elem in elems:
+                self._cut(elem, document)
+
+    @staticmethod
+    def _cut(elem, document) -> None:
+        import pikepdf
+
+        seen = 0
+        while isinstance(elem, pikepdf.Dictionary) and "/P" in elem and seen < 64:
+            parent = elem.P
+            if parent.objgen == document.objgen:
+                del elem["/P"]
+                return
+            elem, seen = parent, seen + 1
+
+
+def _piece(src, tree: _SourceTree, piece: Piece, start: int) -> bytes:
+    import pikepdf
+
+    end = start + piece.pages
+    srcpages = list(src.pages)[start:end]
+    own = _own_resources(src, srcpages)  # only what these pages draw
+    for page in srcpages:
+        page.obj.Resources = own
+    dst = pikepdf.new()
+    dst.pages.extend(srcpages)
+    pages = list(dst.pages)
+    _refont(dst, pages)
+    catalog = dst.Root
+    if tree.root is not None:
+        _copy_tree(dst, tree, pages, start, end)
+    if piece.anchors:
+        names = pikepdf.Array()
+        for name, page, x, y in sorted(piece.anchors):
+            names.extend([pikepdf.String(name), pikepdf.Array([
+                pages[page].obj, pikepdf.Name.XYZ, _real(x), _real(y), 0])])
+        catalog.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=names))
+    outline = _outline(src, dst, start, end)
+    if outline is not None:
+        catalog.Outlines = outline
+    for key in ("/MarkInfo", "/ViewerPreferences", "/PageMode", "/PageLayout"):
+        if key in src.Root:
+            catalog[key] = _copy(dst, src.Root[key])
+    if piece.lang:
+        catalog.Lang = pikepdf.String(piece.lang)
+    dst.trailer.Info = dst.make_indirect(
+        pikepdf.Dictionary({k: pikepdf.String(v) for k, v in piece.info.items()}))
+    ident = piece.ident or b"docpipe"
+    dst.trailer.ID = pikepdf.Array([pikepdf.String(ident), pikepdf.String(ident)])
+    buf = io.BytesIO()
+    dst.save(buf, min_version=src.pdf_version, deterministic_id=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    dst.close()
+    return buf.getvalue()
+
+
+def _copy(dst, obj):
+    """`obj` of the batch's PDF in `dst` (direct objects rebuilt around the indirect
+    ones they hold; each indirect object is copied once per piece)."""
+    import pikepdf
+
+    if not isinstance(obj, pikepdf.Object) or obj.is_indirect:
+        return dst.copy_foreign(obj) if isinstance(obj, pikepdf.Object) else obj
+    if isinstance(obj, pikepdf.Array):
+        return pikepdf.Array([_copy(dst, v) for v in obj])
+    if isinstance(obj, pikepdf.Dictionary):
+        return pikepdf.Dictionary({k: _copy(dst, v) for k, v in obj.items()})
+    return obj
+
+
+def _content(page) -> bytes:
+    import pikepdf
+
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return b""
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(c.read_bytes() for c in contents)
+    return contents.read_bytes()
+
+
+def _own_resources(src, srcpages):
+    """A resource dictionary with only what `srcpages` (and the forms they draw) use:
+    WeasyPrint gives every page of a document the same one."""
+    import pikepdf
+
+    shared = srcpages[0].obj.get("/Resources") if srcpages else None
+    if shared is None:
+        return src.make_indirect(pikepdf.Dictionary())
+    names: set[bytes] = set()
+    todo = [_content(p) for p in srcpages]
+    forms: set[str] = set()
+    xobjects = shared.get("/XObject", pikepdf.Dictionary())
+    while todo:
+        found = set(_NAME.findall(todo.pop()))
+        names |= found
+        for name in found:  # a form drawn here: the names it uses count too
+            key = "/" + name.decode("latin-1")
+            if key in xobjects and key not in forms:
+                forms.add(key)
+                form = xobjects[key]
+                if form.get("/Subtype") == "/Form" and "/Resources" not in form:
+                    todo.append(form.read_bytes())
+    used = {"/" + n.decode("latin-1") for n in names}
+    own = pikepdf.Dictionary()
+    for key, value in shared.items():
+        if isinstance(value, pikepdf.Dictionary) and key != "/ColorSpace":
+            own[key] = pikepdf.Dictionary({k: v for k, v in value.items() if k in used})
+        else:
+            own[key] = value
+    return src.make_indirect(own)
+
+
+# --- fonts: each piece's own subset, cut from the batch's (the same font file) ---------
+
+
+def _glyphs_by_font(pages) -> dict[str, set[int]]:
+    """The glyph ids each font resource shows on `pages` (2-byte Identity-H codes)."""
+    used: dict[str, set[int]] = {}
+    for page in pages:
+        current = None
+        for font, hexa in _TEXT.findall(_content(page)):
+            if font:
+                current = "/" + font.decode("latin-1")
+            elif current is not None:
+                digits = re.sub(rb"\s", b"", hexa)
+                used.setdefault(current, set()).update(
+                    int(digits[i:i + 4], 16) for i in range(0, len(digits) - 3, 4))
+    return used
+
+
+def _refont(dst, pages) -> None:
+    """Cut each Type0 font of `pages` down to the glyphs they show (the batch's PDF
+    embeds the glyphs of all its briefings), as `fonts.compact_fonts` does for one
+    briefing written alone: a bare CID-keyed CFF, or TrueType with a /CIDToGIDMap."""
+    import pikepdf
+    import uharfbuzz as hb
+
+    from .assemble import _cmap, _to_unicode, _widths
+    from .fonts import cff_subset, truetype_subset
+
+    used = _glyphs_by_font(pages)
+    fonts = pages[0].obj.Resources.get("/Font") if pages else None
+    if fonts is None:
+        return
+    for key in sorted(fonts.keys()):
+        font = fonts[key]
+        if font.get("/Subtype") != "/Type0":
+            continue
+        gids = used.get(key, set())
+        cid = font.DescendantFonts[0]
+        desc = cid.FontDescriptor
+        program = desc.get("/FontFile3") or desc.get("/FontFile2")
+        if program is None or not gids:
+            continue
+        widths = {g: w for g, w in _widths(cid.get("/W")).items() if g in gids}
+        text = {g: t for g, t in _to_unicode(font.get("/ToUnicode")).items() if g in gids}
+        face = hb.Face(hb.Blob(program.read_bytes()))
+        flate = pikepdf.Name.FlateDecode
+        if "/FontFile3" in desc and program.get("/Subtype") == "/OpenType":
+            compact = cff_subset(face, set(widths))
+            if compact is None:
+                continue
+            desc.FontFile3 = dst.make_stream(zlib.compress(compact), Filter=flate,
+                                             Subtype=pikepdf.Name.CIDFontType0C)
+        elif "/FontFile2" in desc and cid.get("/CIDToGIDMap") == pikepdf.Name.Identity:
+            done = truetype_subset(face, set(widths))
+            if done is None:
+                continue
+            data, table = done
+            desc.FontFile2 = dst.make_stream(zlib.compress(data), Filter=flate,
+                                             Length1=len(data))
+            cid.CIDToGIDMap = dst.make_stream(zlib.compress(table), Filter=flate)
+        else:
+            continue
+        cid.W = _w_array(widths)
+        flags = desc.get("/Flags")  # FixedPitch: set when the glyphs shown are one width
+        if flags is not None:
+            fixed = len(widths) > 1 and len(set(widths.values())) == 1
+            desc.Flags = (int(flags) & ~1) | int(fixed)
+        box = desc.get("/FontBBox")  # WeasyPrint's: as wide as the widest glyph shown
+        if isinstance(box, pikepdf.Array) and len(box) == 4 and widths:
+            widest = max(widths.values())
+            desc.FontBBox = pikepdf.Array([box[0], box[1], int(widest) if float(
+                widest).is_integer() else widest, box[3]])
+        font.ToUnicode = dst.make_stream(zlib.compress(_cmap(text)), Filter=flate)
+
+
+def _w_array(widths: dict[int, float]):
+    """{gid: width} as a /W array of `first [w1 w2 …]` runs."""
+    import pikepdf
+
+    items: list = []
+    for gid in sorted(widths):
+        w = widths[gid]
+        w = int(w) if float(w).is_integer() else round(float(w), 4)
+        if items and items[-2] + len(items[-1]) == gid:
+            items[-1].append(w)
+        else:
+            items += [gid, [w]]
+    return pikepdf.Array([pikepdf.Array(x) if isinstance(x, list) else x for x in items])
+
+
+# --- structure tree, named destinations, bookmarks ------------------------------------
+
+
+def _copy_tree(dst, tree: _SourceTree, pages, start: int, end: int) -> None:
+    """The piece's own structure tree: a Document of the top-level elements of its
+    pages, and a parent tree numbered from its first page (then its links)."""
+    import pikepdf
+
+    document = dst.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
+    for k, v in tree.document_keys.items():
+        document[k] = _copy(dst, v)
+    root = dst.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot,
+                                                K=pikepdf.Array([document])))
+    document.P = root
+    for index in range(start, end):
+        for elem in tree.by_page.get(index, []):
+            copied = _copy(dst, elem)
+            copied.P = document
+            document.K.append(copied)
+    nums = pikepdf.Array()
+    for i, index in enumerate(range(start, end)):
+        if "/StructParents" in pages[i].obj:
+            pages[i].obj.StructParents = i
+        value = tree.parents.get(index)
+        if value is None:
+            continue
+        copied = _copy(dst, value)
+        _adopt(copied, document)
+        nums.extend([i, copied])
+    next_key = end - start
+    for page in pages:  # links: their parent-tree keys follow the pages'
+        for annot in page.obj.get("/Annots", []):
+            key = annot.get("/StructParent")
+            if key is None or int(key) not in tree.parents:
+                continue
+            copied = _copy(dst, tree.parents[int(key)])
+            _adopt(copied, document)
+            annot.StructParent = next_key
+            nums.extend([next_key, copied])
+            next_key += 1
+    root.ParentTree = dst.make_indirect(pikepdf.Dictionary(Nums=nums))
+    if "/Namespaces" in tree.root:
+        root.Namespaces = _copy(dst, tree.root.Namespaces)
+    dst.Root.StructTreeRoot = root
+
+
+def _adopt(value, document) -> None:
+    """Elements whose link up to the Document was cut get the piece's Document."""
+    import pikepdf
+
+    for elem in (value if isinstance(value, pikepdf.Array) else [value]):
+        seen = 0
+        while isinstance(elem, pikepdf.Dictionary) and seen < 64:
+            if "/P" not in elem:
+                if elem.get("/Type") == pikepdf.Name.StructElem and \
+                        elem.objgen != document.objgen:
+                    elem.P = document
+                break
+            elem, seen = elem.P, seen + 1
+
+
+def _dest_page(dest, src) -> int | None:
+    import pikepdf
+
+    if isinstance(dest, pikepdf.Array) and len(dest) and isinstance(dest[0],
+                                                                     pikepdf.Dictionary):
+        try:
+            return src.pages.index(pikepdf.Page(dest[0]))
+        except ValueError:
+            return None
+    return None
+
+
+def _real(value: float):
+    from decimal import Decimal
+
+    return Decimal(f"{value:f}")
+
+
+def _outline(src, dst, start: int, end: int):
+    """The piece's bookmarks: the batch's, those pointing into its pages, with the same
+    titles, places and open or closed state; one whose parent points elsewhere moves up."""
+    import pikepdf
+
+    root = src.Root.get("/Outlines")
+    if root is None:
+        return None
+
+    def items(first):
+        node, seen = first, 0
+        while node is not None and seen < 100000:
+            yield node
+            node, seen = node.get("/Next"), seen + 1
+
+    def collect(first) -> list:
+        out = []
+        for node in items(first):
+            kids = collect(node.get("/First"))
+            page = _dest_page(node.get("/Dest"), src)
+            if page is not None and start <= page < end:
+                out.append((node, kids))
+            else:
+                out.extend(kids)
+        return out
+
+    tree = collect(root.get("/First"))
+    if not tree:
+        return None
+    top = dst.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines)) \
+        if "/Type" in root else dst.make_indirect(pikepdf.Dictionary())
+
+    def build(parent, nodes) -> int:
+        made = []
+        visible = 0
+        for node, kids in nodes:
+            item = dst.make_indirect(pikepdf.Dictionary(
+                Title=node.Title, Dest=_copy(dst, node.Dest), Parent=parent))
+            shown = build(item, kids)
+            if kids:
+                count = int(node.get("/Count", 0))
+                item.Count = shown if count >= 0 else -shown
+                visible += shown if count >= 0 else 0
+            else:
+                item.Count = 0
+            made.append(item)
+            visible += 1
+        for a, b in zip(made, made[1:], strict=False):
+            a.Next, b.Prev = b, a
+        if made:
+            parent.First, parent.Last = made[0], made[-1]
+        return visible
+
+    top.Count = build(top, tree)
+    return top

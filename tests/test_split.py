@@ -1,0 +1,194 @@
+"""Briefings written together and split (writers/split.py, writers/pdf.batch_bytes): each
+one's PDF reads, draws and navigates as the one WeasyPrint writes for it alone, and its
+bytes do not depend on the batch. Real layouts of the samples (an image, a notice, both
+scripts) and generated pages, read back with pikepdf, pdftoppm, pdftotext and qpdf."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, invoke
+
+
+@pytest.fixture(scope="module")
+def briefings(tmp_path_factory):
+    """Eight briefings: each written alone, in one batch, and (three of them) in
+    another batch with other companions, in another order."""
+    from docpipe.pipeline import Settings, load
+    from docpipe.writers import RenderOptions
+    from docpipe.writers.pdf import batch_bytes, to_bytes
+    from test_pack import make_pages
+
+    tmp = tmp_path_factory.mktemp("split")
+    pages = [p.path for p in make_pages(tmp / "pages", 10)]
+    opts = RenderOptions()
+    arts = [load(str(p), Settings()) for p in pages]
+    names = [str(p) for p in pages]
+    batch = batch_bytes(arts[:8], opts, names[:8])
+    other = batch_bytes([arts[9], arts[6], arts[1], arts[8], arts[3]], opts,
+                        [names[9], names[6], names[1], names[8], names[3]])
+    alone = [to_bytes(a, opts, n) for a, n in zip(arts[:8], names[:8], strict=True)]
+    assert all(isinstance(b, bytes) for b in batch + other)
+    return {"tmp": tmp, "pages": pages, "alone": alone, "batch": batch,
+            "other": {6: other[1], 1: other[2], 3: other[4]}}
+
+
+def _save(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(data)
+    return path
+
+
+def _outline(pdf) -> list:
+    import pikepdf
+
+    out = []
+
+    def walk(items, depth):
+        for item in items:
+            dest = item.destination
+            out.append((depth, item.title, pdf.pages.index(pikepdf.Page(dest[0])),
+                        [round(float(v), 3) for v in list(dest)[2:4]], item.is_closed))
+            walk(item.children, depth + 1)
+
+    with pdf.open_outline() as outline:
+        walk(outline.root, 0)
+    return out
+
+
+def _tree(pdf) -> list:
+    """The structure tree: each element's depth, type and page; each MCID."""
+    import pikepdf
+
+    out = []
+
+    def walk(elem, depth):
+        if isinstance(elem, pikepdf.Dictionary):
+            pg = elem.get("/Pg")
+            out.append((depth, str(elem.get("/S")),
+                        pdf.pages.index(pikepdf.Page(pg)) if pg is not None else None))
+            kids = elem.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else \
+                    ([kids] if kids is not None else []):
+                walk(kid, depth + 1)
+        else:
+            out.append((depth, "mcid", int(elem)))
+
+    root = pdf.Root.StructTreeRoot
+    walk(root.K[0], 0)
+    nums = list(root.ParentTree.Nums)
+    parents = [(int(nums[i]), len(nums[i + 1]) if isinstance(nums[i + 1], pikepdf.Array)
+                else 1) for i in range(0, len(nums), 2)]
+    return out + [("parents", parents),
+                  ("pages", [int(p.obj.get("/StructParents", -1)) for p in pdf.pages])]
+
+
+def _dests(pdf) -> list:
+    import pikepdf
+
+    names = list(pdf.Root.Names.Dests.Names)
+    return [(str(names[i]), pdf.pages.index(pikepdf.Page(names[i + 1][0])),
+             [round(float(v), 3) for v in list(names[i + 1])[2:4]])
+            for i in range(0, len(names), 2)]
+
+
+def _fonts(pdf) -> dict:
+    out = {}
+    for page in pdf.pages:
+        for font in page.obj.Resources.Font.values():
+            cid = font.DescendantFonts[0]
+            desc = cid.FontDescriptor
+            program = desc.get("/FontFile3") or desc.get("/FontFile2")
+            out[str(font.BaseFont)] = (program.read_bytes(), repr(cid.W), repr(
+                {k: v for k, v in desc.items() if k not in ("/FontFile2", "/FontFile3")}))
+    return out
+
+
+def test_each_briefing_of_a_batch_is_the_one_written_alone(briefings, tmp_path):
+    import pikepdf
+
+    for i, (alone, split) in enumerate(zip(briefings["alone"], briefings["batch"],
+                                           strict=True)):
+        a, b = _save(tmp_path, f"a{i}", alone), _save(tmp_path, f"b{i}", split)
+        draw = [subprocess.run(["pdftoppm", "-r", "40", "-gray", str(p)],
+                               capture_output=True, check=True).stdout for p in (a, b)]
+        assert draw[0] == draw[1], f"briefing {i}: pages drawn differently"
+        text = [subprocess.run(["pdftotext", str(p), "-"], capture_output=True,
+                               check=True).stdout for p in (a, b)]
+        assert text[0] == text[1] and len(text[0]) > 200, i
+        subprocess.run(["qpdf", "--check", str(b)], capture_output=True, check=True)
+        with pikepdf.open(a) as pa, pikepdf.open(b) as pb:
+            assert len(pa.pages) == len(pb.pages)
+            assert dict(pa.docinfo) == dict(pb.docinfo), i  # title, author, dates …
+            assert pb.trailer.ID[0] == pa.trailer.ID[0]
+            for key in ("/Lang", "/MarkInfo", "/ViewerPreferences"):
+                assert repr(pa.Root[key]) == repr(pb.Root[key]), key
+            assert _outline(pa) == _outline(pb) and _outline(pb), i
+            assert _tree(pa) == _tree(pb), i
+            assert _dests(pa) == _dests(pb), i
+            assert _fonts(pa) == _fonts(pb), i  # the same programs, cut to its glyphs
+
+
+def test_a_briefings_bytes_do_not_depend_on_its_batch(briefings):
+    """Cache and cluster: a page rendered again with other pages, or alone on another
+    worker, gives the same file."""
+    for i, data in briefings["other"].items():
+        assert data == briefings["batch"][i], i
+
+
+def test_a_briefing_that_fails_in_a_batch_fails_alone(tmp_path):
+    """A laid-out PDF over --max-pages: that page fails; the rest of its batch (and the
+    pack) is made, each page as `convert` makes it."""
+    import json
+
+    from test_pack import make_pages
+
+    make_pages(tmp_path / "pages", 6, with_samples=False)
+    lines = ["一份行很多的文本页面", "", "来源：测试 时间：2024-01-01", ""]
+    lines += [f"第{i}段。这是一段用于测试的正文内容，包含足够多的汉字以便被识别为文章段落。"
+              for i in range(200)]  # the estimate: 4 pages; the layout: 8
+    (tmp_path / "pages" / "p000.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = invoke(CliRunnerOnce(), "pack", str(tmp_path / "pages"), "-o", str(out), "-j", "1",
+                 "--max-pages", "4")
+    assert res.exit_code == 1, res.output
+    rows = {Path(r["input"]).name: r["status"]
+            for r in json.loads((out / "pack.json").read_text(encoding="utf-8"))["pages"]}
+    assert rows.pop("p000.txt") == "failed" and set(rows.values()) == {"ok"}, rows
+    assert re.search(r"p000.txt: PDF would have [5-9] pages", res.stderr)  # the layout
+    assert len(rows) == 6
+    one = tmp_path / "one"
+    res = invoke(CliRunnerOnce(), "convert", str(tmp_path / "pages" / "p003.txt"), "-o",
+                 str(one), "-f", "pdf", "-q")
+    assert res.exit_code == 0, res.output
+    draw = [subprocess.run(["pdftoppm", "-r", "40", "-gray", str(p)], capture_output=True,
+                           check=True).stdout for p in (out / "p003.pdf", one / "p003.pdf")]
+    assert draw[0] == draw[1]
+
+
+def CliRunnerOnce():  # noqa: N802 (a fresh runner per call, as the CLI tests use)
+    from typer.testing import CliRunner
+
+    return CliRunner()
+
+
+def test_a_pdf_variant_is_written_a_briefing_at_a_time(tmp_path):
+    """PDF/A carries its own metadata stream and output intent: not split, written
+    alone, and still in the pack's pages."""
+    import pikepdf
+
+    from docpipe.pipeline import Settings, load
+    from docpipe.writers import RenderOptions
+    from docpipe.writers.pdf import batch_bytes
+
+    pages = sorted(p for p in SAMPLES.iterdir() if p.suffix == ".txt")[:3]
+    arts = [load(str(p), Settings()) for p in pages]
+    out = batch_bytes(arts, RenderOptions(pdf_variant="pdf/a-3b"), [str(p) for p in pages])
+    for data in out:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            assert "/Metadata" in pdf.Root and "/OutputIntents" in pdf.Root
