@@ -21,7 +21,8 @@ def briefings(tmp_path_factory):
     another batch with other companions, in another order."""
     from docpipe.pipeline import Settings, load
     from docpipe.writers import RenderOptions
-    from docpipe.writers.pdf import batch_bytes, to_bytes
+    from docpipe.writers.html import render
+    from docpipe.writers.pdf import batch_bytes, pdf_bytes, roots_for, to_bytes
     from test_pack import make_pages
 
     tmp = tmp_path_factory.mktemp("split")
@@ -32,9 +33,12 @@ def briefings(tmp_path_factory):
     batch = batch_bytes(arts[:8], opts, names[:8])
     other = batch_bytes([arts[9], arts[6], arts[1], arts[8], arts[3]], opts,
                         [names[9], names[6], names[1], names[8], names[3]])
-    alone = [to_bytes(a, opts, n) for a, n in zip(arts[:8], names[:8], strict=True)]
+    alone = [pdf_bytes(render(a, opts), roots_for(a, opts),
+                       Path(a.base_dir or opts.search_path[-1]).resolve(), opts=opts)
+             for a in arts[:8]]  # as WeasyPrint writes each one (docpipe's fonts)
+    single = [to_bytes(a, opts, n) for a, n in zip(arts[:8], names[:8], strict=True)]
     assert all(isinstance(b, bytes) for b in batch + other)
-    return {"tmp": tmp, "pages": pages, "alone": alone, "batch": batch,
+    return {"tmp": tmp, "pages": pages, "alone": alone, "batch": batch, "single": single,
             "other": {6: other[1], 1: other[2], 3: other[4]}}
 
 
@@ -139,6 +143,7 @@ def test_a_briefings_bytes_do_not_depend_on_its_batch(briefings):
     worker, gives the same file."""
     for i, data in briefings["other"].items():
         assert data == briefings["batch"][i], i
+    assert briefings["single"] == briefings["batch"]  # `convert` gives the same file
 
 
 def test_a_briefing_that_fails_in_a_batch_fails_alone(tmp_path):

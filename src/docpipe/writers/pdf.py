@@ -1,6 +1,9 @@
 """PDF briefing: the HTML template rendered by WeasyPrint, fonts embedded as compact subsets.
 
-WeasyPrint is imported here, on first use, never by `docpipe --help`.
+A briefing's PDF is laid out as its own WeasyPrint document, written (with others, in a
+pack's batches) and cut to its own PDF by `split`: one route, one result, whether it
+was made alone or beside others. WeasyPrint is imported here, on first use, never by
+`docpipe --help`.
 """
 
 from __future__ import annotations
@@ -158,12 +161,13 @@ def check_length(art: Article, opts: RenderOptions, name: str = "") -> None:
 
 
 def to_bytes(art: Article, opts: RenderOptions, name: str = "") -> bytes:
-    """The briefing's PDF bytes (render workers send them to the process that writes)."""
-    name = name or art.input_path
-    check_length(art, opts, name)
-    base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-    return pdf_bytes(render_html(art, opts), roots_for(art, opts), base.resolve(),
-                     opts=opts, max_pages=opts.max_pages, name=name)
+    """The briefing's PDF bytes (render workers send them to the process that writes):
+    a batch of one, so that a page's PDF has the same bytes from `convert` as from a
+    pack, which makes them in batches."""
+    (result,) = batch_bytes([art], opts, [name or art.input_path])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
@@ -172,12 +176,12 @@ def write(art: Article, target: Path, opts: RenderOptions) -> None:
 
 def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
                 ) -> list[bytes | Exception]:
-    """Each briefing's PDF (or the error that stopped it), like `to_bytes`, made faster
-    together: each is laid out as its own document, all are written as one PDF (one
-    font pass), and that is split into each one's PDF (`split`: same pages, fonts,
-    tags, bookmarks and metadata as written alone, and bytes that do not depend on the
-    batch). A PDF variant (its own metadata stream), or a batch `split` cannot cut
-    canonically, is written one briefing at a time."""
+    """Each briefing's PDF (or the error that stopped it), made faster together: each
+    is laid out as its own document, all are written as one PDF (one font pass), and
+    that is split into each one's PDF (`split`: the same pages, fonts, tags, bookmarks
+    and metadata as WeasyPrint writes for it alone, and bytes that do not depend on the
+    batch; a batch of one takes the same route). A PDF variant (its own metadata
+    stream), or a batch `split` cannot cut canonically, is written one at a time."""
     from .split import Piece, anchors_of, info_of, split
 
     results: list[bytes | Exception | None] = [None] * len(arts)
@@ -195,7 +199,7 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
         except Exception as exc:  # this briefing's own failure; the others go on
             results[i] = exc
     pieces = None
-    if len(laid) > 1 and not opts.pdf_variant:
+    if laid and not opts.pdf_variant:
         producer = f"WeasyPrint {load_weasyprint().__version__}"
         first, options = laid[0][1], laid[0][2]
         combined = first.copy([p for _, d, _ in laid for p in d.pages])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zlib
 from dataclasses import dataclass, field
 
@@ -129,10 +130,10 @@ def split(data: bytes, pieces: list[Piece]) -> list[bytes] | None:
     try:
         if not _splittable(src) or sum(p.pages for p in pieces) != len(src.pages):
             return None
-        tree = _SourceTree(src)
+        tree, fonts = _SourceTree(src), _SourceFonts()
         out, start = [], 0
         for piece in pieces:
-            out.append(_piece(src, tree, piece, start))
+            out.append(_piece(src, tree, fonts, piece, start))
             start += piece.pages
         return out
     finally:
@@ -188,18 +189,20 @@ class _SourceTree:
             elem, seen = parent, seen + 1
 
 
-def _piece(src, tree: _SourceTree, piece: Piece, start: int) -> bytes:
+def _piece(src, tree: _SourceTree, fonts: _SourceFonts, piece: Piece, start: int
+           ) -> bytes:
     import pikepdf
 
     end = start + piece.pages
     srcpages = list(src.pages)[start:end]
     own = _own_resources(src, srcpages)  # only what these pages draw
+    sources = {key: fonts.get(font) for key, font in own.get("/Font", {}).items()}
     for page in srcpages:
         page.obj.Resources = own
     dst = pikepdf.new()
     dst.pages.extend(srcpages)
     pages = list(dst.pages)
-    _refont(dst, pages)
+    _refont(dst, pages, sources)
     catalog = dst.Root
     if tree.root is not None:
         _copy_tree(dst, tree, pages, start, end)
@@ -290,54 +293,87 @@ def _own_resources(src, srcpages):
 
 def _glyphs_by_font(pages) -> dict[str, set[int]]:
     """The glyph ids each font resource shows on `pages` (2-byte Identity-H codes)."""
+    from array import array
+
     used: dict[str, set[int]] = {}
     for page in pages:
         current = None
         for font, hexa in _TEXT.findall(_content(page)):
             if font:
                 current = "/" + font.decode("latin-1")
-            elif current is not None:
-                digits = re.sub(rb"\s", b"", hexa)
-                used.setdefault(current, set()).update(
-                    int(digits[i:i + 4], 16) for i in range(0, len(digits) - 3, 4))
+            elif current is not None and hexa:
+                codes = array("H", bytes.fromhex(hexa.decode("ascii")))
+                if sys.byteorder == "little":
+                    codes.byteswap()
+                used.setdefault(current, set()).update(codes)
     return used
 
 
-def _refont(dst, pages) -> None:
+class _SourceFonts:
+    """The batch's fonts, read once for all its pieces: each program as a HarfBuzz
+    face, its widths and its text."""
+
+    def __init__(self):
+        self.read: dict[tuple[int, int], tuple | None] = {}
+
+    def get(self, font) -> tuple | None:
+        import pikepdf
+        import uharfbuzz as hb
+
+        from .assemble import _to_unicode, _widths
+
+        key = font.objgen
+        if key not in self.read:
+            found = None
+            if font.get("/Subtype") == "/Type0":
+                cid = font.DescendantFonts[0]
+                desc = cid.FontDescriptor
+                program = desc.get("/FontFile3") or desc.get("/FontFile2")
+                kind = None
+                if "/FontFile3" in desc and program.get("/Subtype") == "/OpenType":
+                    kind = "cff"
+                elif "/FontFile2" in desc and cid.get("/CIDToGIDMap") == \
+                        pikepdf.Name.Identity:
+                    kind = "truetype"
+                if kind:
+                    found = (kind, hb.Face(hb.Blob(program.read_bytes())),
+                             _widths(cid.get("/W")), _to_unicode(font.get("/ToUnicode")))
+            self.read[key] = found
+        return self.read[key]
+
+
+def _refont(dst, pages, sources: dict[str, tuple | None]) -> None:
     """Cut each Type0 font of `pages` down to the glyphs they show (the batch's PDF
     embeds the glyphs of all its briefings), as `fonts.compact_fonts` does for one
-    briefing written alone: a bare CID-keyed CFF, or TrueType with a /CIDToGIDMap."""
+    briefing written alone: a bare CID-keyed CFF, or TrueType with a /CIDToGIDMap.
+    `sources`: each font resource's `_SourceFonts` entry."""
     import pikepdf
-    import uharfbuzz as hb
 
-    from .assemble import _cmap, _to_unicode, _widths
+    from .assemble import _cmap
     from .fonts import cff_subset, truetype_subset
 
     used = _glyphs_by_font(pages)
     fonts = pages[0].obj.Resources.get("/Font") if pages else None
     if fonts is None:
         return
+    flate = pikepdf.Name.FlateDecode
     for key in sorted(fonts.keys()):
-        font = fonts[key]
-        if font.get("/Subtype") != "/Type0":
+        source, gids = sources.get(key), used.get(key)
+        if source is None or not gids:
             continue
-        gids = used.get(key, set())
+        kind, face, all_widths, all_text = source
+        font = fonts[key]
         cid = font.DescendantFonts[0]
         desc = cid.FontDescriptor
-        program = desc.get("/FontFile3") or desc.get("/FontFile2")
-        if program is None or not gids:
-            continue
-        widths = {g: w for g, w in _widths(cid.get("/W")).items() if g in gids}
-        text = {g: t for g, t in _to_unicode(font.get("/ToUnicode")).items() if g in gids}
-        face = hb.Face(hb.Blob(program.read_bytes()))
-        flate = pikepdf.Name.FlateDecode
-        if "/FontFile3" in desc and program.get("/Subtype") == "/OpenType":
+        widths = {g: all_widths[g] for g in gids if g in all_widths}
+        text = {g: all_text[g] for g in gids if g in all_text}
+        if kind == "cff":
             compact = cff_subset(face, set(widths))
             if compact is None:
                 continue
             desc.FontFile3 = dst.make_stream(zlib.compress(compact), Filter=flate,
                                              Subtype=pikepdf.Name.CIDFontType0C)
-        elif "/FontFile2" in desc and cid.get("/CIDToGIDMap") == pikepdf.Name.Identity:
+        else:
             done = truetype_subset(face, set(widths))
             if done is None:
                 continue
@@ -345,8 +381,6 @@ def _refont(dst, pages) -> None:
             desc.FontFile2 = dst.make_stream(zlib.compress(data), Filter=flate,
                                              Length1=len(data))
             cid.CIDToGIDMap = dst.make_stream(zlib.compress(table), Filter=flate)
-        else:
-            continue
         cid.W = _w_array(widths)
         flags = desc.get("/Flags")  # FixedPitch: set when the glyphs shown are one width
         if flags is not None:
