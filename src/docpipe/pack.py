@@ -2,8 +2,11 @@
 
     inputs ──read + sha256──▶ cache lookup ──▶ workers, phase 1: load (parse)
                                                      │
-                          workers, phase 2: each page's PDF + DOCX (workers return
-                                                     │ bytes; this process writes)
+                          workers, phase 2: each page's PDF + DOCX, in batches of
+                                                     │ up to 8 (one PDF written for the
+                                                     │ batch, then split: writers.split;
+                                                     │ workers return bytes, this
+                                                     │ process writes)
         manifest ◀── phase 3: the pack's PDF, assembled from the pages' PDFs (front
                      matter laid out, then writers.assemble), and its DOCX beside it
 

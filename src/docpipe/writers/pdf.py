@@ -204,6 +204,7 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
         first, options = laid[0][1], laid[0][2]
         combined = first.copy([p for _, d, _ in laid for p in d.pages])
         write_options = {k: v for k, v in options.items() if k != "font_config"}
+        write_options["uncompressed_pdf"] = True  # split compresses what it keeps
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             data = combined.write_pdf(finisher=unclaim_clamped_glyphs, **write_options)
