@@ -121,3 +121,28 @@ def test_pdf_with_local_image_does_not_depend_on_the_page_folder(tmp_path, runne
     assert len(images) == 1 and " 120 " in images[0], images  # the image is there
     assert pdfs[0].read_bytes() == pdfs[1].read_bytes()
     assert str(tmp_path).encode() not in pdfs[0].read_bytes()
+
+
+def test_a_page_with_an_emoji_has_no_clock_in_its_fonts(tmp_path, runner):
+    """WeasyPrint rebuilds a colour font with fontTools, which stamps the current time
+    in its 'head' table: the PDF of a page with an emoji changed every second."""
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    page = tmp_path / "emoji.txt"
+    page.write_text("表情测试标题😀\n来源：测试 时间：2024-01-01\n\n这是正文第一段，含有表情😀👍，"
+                    "用来检查字体。\n\n这是正文第二段，继续说明情况，内容足够长以便成为文章的一部分。\n",
+                    encoding="utf-8")
+    r = invoke(runner, "convert", str(page), "-o", str(tmp_path / "out"), "-f", "pdf")
+    assert r.exit_code == 0, r.output
+    heads = []
+    with pikepdf.open(tmp_path / "out" / "emoji.pdf") as pdf:
+        for font in pdf.pages[0].obj.Resources.Font.values():
+            program = font.DescendantFonts[0].FontDescriptor.get("/FontFile2")
+            if program is not None:
+                head = TTFont(io.BytesIO(program.read_bytes()))["head"]
+                heads.append((str(font.BaseFont), head.created, head.modified))
+    assert any("Emoji" in name for name, _, _ in heads), heads
+    assert all(created == modified for _, created, modified in heads), heads

@@ -162,6 +162,7 @@ def _compact_truetype(pdf, stream, gids: set[int], cid_fonts: list[dict]) -> Non
         return
     done = truetype_subset(hb.Face(hb.Blob(program)), gids)
     if done is None or len(done[0]) >= len(program):
+        stream.stream = [_no_clock(program)]  # (same length)
         return
     data, table = done
     cid_to_gid = pydyf.Stream([table], compress=stream.compress)
@@ -187,7 +188,37 @@ def truetype_subset(face, gids: set[int]) -> tuple[bytes, bytes] | None:
     table = bytearray(2 * (max(mapping) + 1))
     for old, new in mapping.items():
         table[2 * old:2 * old + 2] = new.to_bytes(2, "big")
-    return data, bytes(table)
+    return _no_clock(data), bytes(table)
+
+
+def _no_clock(font: bytes) -> bytes:
+    """`font` with its 'head' table's modified time set to its created time. WeasyPrint
+    rebuilds a colour font (emoji) with fontTools, which stamps the current time there:
+    without this, a page with an emoji would give other PDF bytes every second. The
+    table's and the font's checksums are made right again."""
+    def checksum(data) -> int:
+        data = bytes(data) + b"\0" * (-len(data) % 4)
+        return sum(int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data), 4)) \
+            & 0xFFFFFFFF
+
+    if len(font) < 12:
+        return font
+    for i in range(int.from_bytes(font[4:6], "big")):
+        rec = 12 + 16 * i
+        if font[rec:rec + 4] != b"head":
+            continue
+        off, length = (int.from_bytes(font[rec + 8:rec + 12], "big"),
+                       int.from_bytes(font[rec + 12:rec + 16], "big"))
+        if length < 36 or off + length > len(font) or \
+                font[off + 28:off + 36] == font[off + 20:off + 28]:
+            return font
+        out = bytearray(font)
+        out[off + 28:off + 36] = out[off + 20:off + 28]  # modified := created
+        out[off + 8:off + 12] = bytes(4)  # checkSumAdjustment, summed as 0
+        out[rec + 4:rec + 8] = checksum(out[off:off + length]).to_bytes(4, "big")
+        out[off + 8:off + 12] = ((0xB1B0AFBA - checksum(out)) & 0xFFFFFFFF).to_bytes(4, "big")
+        return bytes(out)
+    return font
 
 
 def unclaim_clamped_glyphs(document, pdf) -> None:
