@@ -197,3 +197,44 @@ def test_a_pdf_variant_is_written_a_briefing_at_a_time(tmp_path):
     for data in out:
         with pikepdf.open(io.BytesIO(data)) as pdf:
             assert "/Metadata" in pdf.Root and "/OutputIntents" in pdf.Root
+
+
+def test_fallback_fonts_and_a_second_engine(tmp_path):
+    """Ext-B…F ideographs and emoji come from the TrueType fallback fonts: cut per
+    briefing too (with a /CIDToGIDMap). PDFium, a second engine, draws the briefing
+    from a batch like WeasyPrint's own PDF of it, and extracts the same text."""
+    import pikepdf
+    from PIL import ImageChops
+
+    from docpipe.pipeline import Settings, load
+    from docpipe.writers import RenderOptions
+    from docpipe.writers.html import render
+    from docpipe.writers.pdf import batch_bytes, pdf_bytes, roots_for
+    from test_pdf_fonts import RARE, _pdfium_pages
+
+    page = tmp_path / "rare.txt"
+    page.write_text(f"罕用字测试{RARE}\n来源：测试 时间：2024-01-01\n\n"
+                    f"这是正文第一段，含有罕用字{RARE}，用来检查字体。\n\n"
+                    f"这是正文第二段，继续说明情况{RARE * 2}，内容足够长以便成为文章的一部分。\n",
+                    encoding="utf-8")
+    opts = RenderOptions()
+    arts = [load(str(page), Settings()), load(str(SAMPLES / "002_news_related.txt"),
+                                             Settings())]
+    batch = batch_bytes(arts, opts, [str(page), "other"])
+    alone = pdf_bytes(render(arts[0], opts), roots_for(arts[0], opts),
+                      Path(arts[0].base_dir or opts.search_path[-1]).resolve(), opts=opts)
+    a, b = _save(tmp_path, "alone", alone), _save(tmp_path, "split", batch[0])
+    with pikepdf.open(b) as pdf:
+        kinds = {str(f.DescendantFonts[0].Subtype) for p in pdf.pages
+                 for f in p.obj.Resources.Font.values()}
+        assert "/CIDFontType2" in kinds  # the TrueType fallback, cut for this briefing
+        assert _fonts(pdf) == _fonts(pikepdf.open(a))
+    draw = [subprocess.run(["pdftoppm", "-r", "40", "-gray", str(p)], capture_output=True,
+                           check=True).stdout for p in (a, b)]
+    assert draw[0] == draw[1]
+    ours, theirs = _pdfium_pages(b), _pdfium_pages(a)
+    assert len(ours) == len(theirs) >= 1
+    for (img, text), (ref_img, ref_text) in zip(ours, theirs, strict=True):
+        assert text == ref_text
+        assert ImageChops.difference(img, ref_img).getextrema()[1] <= 64
+    assert RARE in ours[0][1].replace("\r\n", "").replace("\n", "")

@@ -214,7 +214,8 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
                               for (info, lang), ident, anchors, n in meta])
     for k, (i, document, options) in enumerate(laid):
         try:
-            results[i] = pieces[k] if pieces is not None else finish(document, options)
+            piece = pieces[k] if pieces is not None else None
+            results[i] = piece if piece is not None else finish(document, options)
         except Exception as exc:
             results[i] = exc
     return results  # type: ignore[return-value]

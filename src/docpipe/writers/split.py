@@ -11,9 +11,10 @@ glyphs from the same font file, its own structure tree, bookmarks, named
 destinations, metadata and identifier. Its bytes do not depend on the other
 briefings of its batch (tests/test_split.py).
 
-`splittable` says when a batch cannot be split that way (resources WeasyPrint numbers
-across the whole document, a PDF variant with its own metadata stream): the caller
-then writes each briefing alone.
+A briefing that cannot be cut that way (resources WeasyPrint numbers across the whole
+document, a link to a named destination, a font this module does not cut), and every
+briefing of a PDF variant (its own metadata stream), is written alone by the caller:
+in any batch, so its bytes do not depend on the batch either.
 """
 
 from __future__ import annotations
@@ -96,48 +97,41 @@ def _pdf_date(w3c: str) -> str:
     return out
 
 
-def splittable(data: bytes) -> bool:
-    """Whether `data` (a batch's PDF) can be split into canonical pieces."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        return _splittable(pdf)
-
-
-def _splittable(pdf) -> bool:
-    if "/Metadata" in pdf.Root or "/OutputIntents" in pdf.Root:
-        return False
-    for page in pdf.pages:
-        for annot in page.obj.get("/Annots", []):  # a link to a name: whose name?
-            if "/Dest" in annot or "/D" in annot.get("/A", {}):
-                return False
-        res = page.obj.get("/Resources")
-        if res is None:
-            continue
-        for cat in ("/ExtGState", "/XObject", "/Pattern", "/Shading"):
-            sub = res.get(cat)
-            if sub is not None and any(_COUNTED.match(k) for k in sub):
-                return False
-    return True
-
-
-def split(data: bytes, pieces: list[Piece]) -> list[bytes] | None:
-    """Each piece's PDF, from `data` (their pages, in order); None when the batch is not
-    `splittable` (then the caller writes each one alone)."""
+def split(data: bytes, pieces: list[Piece]) -> list[bytes | None] | None:
+    """Each piece's PDF, from `data` (their pages, in order). A piece that cannot be cut
+    canonically (its pages use resources WeasyPrint numbers through the whole document,
+    a link to a named destination, a font this module does not cut) is None: the caller
+    writes that one alone, as it would in any batch. None for the whole batch when its
+    PDF carries document-wide metadata (a PDF variant)."""
     import pikepdf
 
     src = pikepdf.open(io.BytesIO(data))
     try:
-        if not _splittable(src) or sum(p.pages for p in pieces) != len(src.pages):
+        if "/Metadata" in src.Root or "/OutputIntents" in src.Root or \
+                sum(p.pages for p in pieces) != len(src.pages):
             return None
         tree, fonts = _SourceTree(src), _SourceFonts()
-        out, start = [], 0
+        out: list[bytes | None] = []
+        start = 0
         for piece in pieces:
             out.append(_piece(src, tree, fonts, piece, start))
             start += piece.pages
         return out
     finally:
         src.close()
+
+
+def _canonical(srcpages, own, sources: dict) -> bool:
+    """Whether a piece's PDF can be cut without depending on its batch."""
+    for page in srcpages:
+        for annot in page.obj.get("/Annots", []):  # a link to a name: whose name?
+            if "/Dest" in annot or "/D" in annot.get("/A", {}):
+                return False
+    for cat in ("/ExtGState", "/XObject", "/Pattern", "/Shading"):
+        sub = own.get(cat)
+        if sub is not None and any(_COUNTED.match(k) for k in sub):
+            return False
+    return all(source is not None for source in sources.values())
 
 
 class _SourceTree:
@@ -190,19 +184,23 @@ class _SourceTree:
 
 
 def _piece(src, tree: _SourceTree, fonts: _SourceFonts, piece: Piece, start: int
-           ) -> bytes:
+           ) -> bytes | None:
     import pikepdf
 
     end = start + piece.pages
     srcpages = list(src.pages)[start:end]
     own = _own_resources(src, srcpages)  # only what these pages draw
     sources = {key: fonts.get(font) for key, font in own.get("/Font", {}).items()}
+    if not _canonical(srcpages, own, sources):
+        return None
     for page in srcpages:
         page.obj.Resources = own
     dst = pikepdf.new()
     dst.pages.extend(srcpages)
     pages = list(dst.pages)
-    _refont(dst, pages, sources)
+    if not _refont(dst, pages, sources):
+        dst.close()
+        return None
     catalog = dst.Root
     if tree.root is not None:
         _copy_tree(dst, tree, pages, start, end)
@@ -342,7 +340,7 @@ class _SourceFonts:
         return self.read[key]
 
 
-def _refont(dst, pages, sources: dict[str, tuple | None]) -> None:
+def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
     """Cut each Type0 font of `pages` down to the glyphs they show (the batch's PDF
     embeds the glyphs of all its briefings), as `fonts.compact_fonts` does for one
     briefing written alone: a bare CID-keyed CFF, or TrueType with a /CIDToGIDMap.
@@ -355,11 +353,13 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> None:
     used = _glyphs_by_font(pages)
     fonts = pages[0].obj.Resources.get("/Font") if pages else None
     if fonts is None:
-        return
+        return True
     flate = pikepdf.Name.FlateDecode
     for key in sorted(fonts.keys()):
         source, gids = sources.get(key), used.get(key)
-        if source is None or not gids:
+        if source is None:
+            return False
+        if not gids:
             continue
         kind, face, all_widths, all_text = source
         font = fonts[key]
@@ -370,13 +370,13 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> None:
         if kind == "cff":
             compact = cff_subset(face, set(widths))
             if compact is None:
-                continue
+                return False
             desc.FontFile3 = dst.make_stream(zlib.compress(compact), Filter=flate,
                                              Subtype=pikepdf.Name.CIDFontType0C)
         else:
             done = truetype_subset(face, set(widths))
             if done is None:
-                continue
+                return False
             data, table = done
             desc.FontFile2 = dst.make_stream(zlib.compress(data), Filter=flate,
                                              Length1=len(data))
@@ -392,6 +392,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> None:
             desc.FontBBox = pikepdf.Array([box[0], box[1], int(widest) if float(
                 widest).is_integer() else widest, box[3]])
         font.ToUnicode = dst.make_stream(zlib.compress(_cmap(text)), Filter=flate)
+    return True
 
 
 def _w_array(widths: dict[int, float]):
