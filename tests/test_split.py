@@ -238,3 +238,36 @@ def test_fallback_fonts_and_a_second_engine(tmp_path):
         assert text == ref_text
         assert ImageChops.difference(img, ref_img).getextrema()[1] <= 64
     assert RARE in ours[0][1].replace("\r\n", "").replace("\n", "")
+
+
+def test_a_briefing_that_cannot_be_cut_is_written_alone_in_any_batch(tmp_path):
+    """A template whose notices are drawn half transparent: WeasyPrint numbers such
+    groups through the whole document (`x0`, `x1` …), so a notice is written alone,
+    and its companions are still cut from the batch; each file is the one a batch of
+    one gives."""
+    import pikepdf
+
+    from docpipe.pipeline import Settings, load
+    from docpipe.writers import RenderOptions
+    from docpipe.writers.pdf import batch_bytes
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    css = RenderOptions().find("briefing.css").read_text(encoding="utf-8")
+    (templates / "briefing.css").write_text(
+        css + "\n.briefing.notice h1 { opacity: 0.6; }\n", encoding="utf-8")
+    opts = RenderOptions(template_dir=str(templates))
+    pages = [SAMPLES / "002_news_related.txt", SAMPLES / "001_gov_notice.txt",
+             SAMPLES / "000_0e4211b785ff5086.txt", SAMPLES / "001_gov_notice.txt"]
+    arts = [load(str(p), Settings(render=opts)) for p in pages]
+    assert [any(b.kind == "addressee" for b in a.body) for a in arts] == \
+        [False, True, False, True]  # two notices: the second one's group is not `x0`
+    batch = batch_bytes(arts, opts, [str(p) for p in pages])
+    alone = [batch_bytes([a], opts, [str(p)])[0] for a, p in zip(arts, pages, strict=True)]
+    assert batch == alone
+    with pikepdf.open(io.BytesIO(batch[1])) as notice, \
+            pikepdf.open(io.BytesIO(batch[0])) as other:
+        assert "/Metadata" not in notice.Root
+        groups = notice.pages[0].obj.Resources.get("/XObject", {})
+        assert any(re.match(r"^/x\d+$", k) for k in groups), "the notice has its group"
+        assert not other.pages[0].obj.Resources.get("/XObject")
