@@ -136,6 +136,12 @@ def test_each_briefing_of_a_batch_is_the_one_written_alone(briefings, tmp_path):
             assert _tree(pa) == _tree(pb), i
             assert _dests(pa) == _dests(pb), i
             assert _fonts(pa) == _fonts(pb), i  # the same programs, cut to its glyphs
+            # nothing of the other briefings rides along (the structure tree's links
+            # up to the batch's Document lead to all their pages)
+            assert sum(1 for o in pb.objects if isinstance(o, pikepdf.Dictionary)
+                       and o.get("/Type") == pikepdf.Name.Page) == len(pb.pages)
+            assert len(pb.objects) <= len(pa.objects) + 5, (len(pb.objects),
+                                                            len(pa.objects))
 
 
 def test_a_briefings_bytes_do_not_depend_on_its_batch(briefings):

@@ -111,6 +111,8 @@ def split(data: bytes, pieces: list[Piece]) -> list[bytes | None] | None:
                 sum(p.pages for p in pieces) != len(src.pages):
             return None
         tree, fonts = _SourceTree(src), _SourceFonts()
+        if not tree.whole:
+            return None
         out: list[bytes | None] = []
         start = 0
         for piece in pieces:
@@ -160,27 +162,20 @@ class _SourceTree:
         nums = list(root.ParentTree.get("/Nums", []))
         for i in range(0, len(nums) - 1, 2):
             self.parents[int(nums[i])] = nums[i + 1]
-        # cut every link up to the Document (linked elements, and margin boxes' ones
-        # that WeasyPrint keeps out of the tree but in the parent tree)
-        for value in self.parents.values():
-            for elem in (value if isinstance(value, pikepdf.Array) else [value]):
-                if isinstance(elem, pikepdf.Dictionary):
-                    self._cut(elem, document)
-        for elems in self.by_page.values():
-            for elem in elems:
-                self._cut(elem, document)
+        # Cut every link up to the shared Document, wherever it is (linked elements,
+        # and margin boxes' ones that WeasyPrint keeps out of the tree but in the
+        # parent tree): copying one briefing's elements must never reach the Document,
+        # whose kids lead to every other briefing's pages.
+        for obj in src.objects:
+            if isinstance(obj, pikepdf.Dictionary) and "/P" in obj and \
+                    obj.get("/Type") == pikepdf.Name.StructElem and \
+                    obj.P.objgen == document.objgen:
+                del obj["/P"]
 
-    @staticmethod
-    def _cut(elem, document) -> None:
-        import pikepdf
-
-        seen = 0
-        while isinstance(elem, pikepdf.Dictionary) and "/P" in elem and seen < 64:
-            parent = elem.P
-            if parent.objgen == document.objgen:
-                del elem["/P"]
-                return
-            elem, seen = parent, seen + 1
+    @property
+    def whole(self) -> bool:
+        """Every top-level element is on a page (so each goes to one piece)."""
+        return -1 not in self.by_page
 
 
 def _piece(src, tree: _SourceTree, fonts: _SourceFonts, piece: Piece, start: int
