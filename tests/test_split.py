@@ -277,3 +277,17 @@ def test_a_briefing_that_cannot_be_cut_is_written_alone_in_any_batch(tmp_path):
         groups = notice.pages[0].obj.Resources.get("/XObject", {})
         assert any(re.match(r"^/x\d+$", k) for k in groups), "the notice has its group"
         assert not other.pages[0].obj.Resources.get("/XObject")
+
+
+def test_dates_are_written_as_weasyprint_writes_them():
+    """The /Info dates of a cut PDF: WeasyPrint's own conversion for every full date
+    and time (other forms make split write the briefing alone)."""
+    from weasyprint.pdf import _w3c_date_to_pdf  # read, to compare with: not replaced
+
+    from docpipe.writers.split import _pdf_date
+
+    for when in ("2025-03-06T00:00:00Z", "2025-03-06T10:20+08:00",
+                 "2024-02-29T00:00-05:30", "2025-01-02T03:04:05+00:00"):
+        assert _pdf_date(when) == _w3c_date_to_pdf(when, "created"), when
+    for other in ("2025-03-06", "2025", "1999-12-31T23:59:59"):
+        assert _pdf_date(other) is None, other

@@ -38,7 +38,7 @@ class Piece:
     """One briefing of a batch: its page count and what its PDF says of itself."""
 
     pages: int
-    info: dict[str, str] = field(default_factory=dict)  # /Info: /Title, /Author …
+    info: dict[str, str] | None = field(default_factory=dict)  # /Info; None: write alone
     lang: str = ""
     ident: bytes = b""  # the first half of its /ID (WeasyPrint's pdf_identifier)
     #: its named destinations: (name, page within the piece, x, y in PDF units). Each
@@ -59,9 +59,10 @@ def anchors_of(document) -> list[tuple[str, int, float, float]]:
     return out
 
 
-def info_of(metadata, producer: str) -> tuple[dict[str, str], str]:
+def info_of(metadata, producer: str) -> tuple[dict[str, str] | None, str]:
     """A WeasyPrint DocumentMetadata as /Info entries (as WeasyPrint writes them), and
-    the document's language."""
+    the document's language. None for a date in a form other than a full date and time
+    (docpipe's templates write those): that briefing is written alone."""
     info = {"/Producer": producer}
     if metadata.title:
         info["/Title"] = metadata.title
@@ -73,28 +74,29 @@ def info_of(metadata, producer: str) -> tuple[dict[str, str], str]:
         info["/Keywords"] = ", ".join(metadata.keywords)
     if metadata.generator:
         info["/Creator"] = metadata.generator
-    if metadata.created:
-        info["/CreationDate"] = _pdf_date(metadata.created)
-    if metadata.modified:
-        info["/ModDate"] = _pdf_date(metadata.modified)
+    for key, when in (("/CreationDate", metadata.created), ("/ModDate", metadata.modified)):
+        if when:
+            date = _pdf_date(when)
+            if date is None:
+                return None, metadata.lang or ""
+            info[key] = date
     for key, value in (metadata.custom or {}).items():
         info[f"/{key}"] = value
     return info, metadata.lang or ""
 
 
-def _pdf_date(w3c: str) -> str:
-    """`2025-03-06T00:00:00Z` as `D:20250306000000Z` (what WeasyPrint writes)."""
-    m = re.match(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?(?:T(\d\d):(\d\d)(?::(\d\d))?)?"
-                 r"(Z|[+-]\d\d:\d\d)?", w3c)
+_W3C = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?(?:(Z)|([+-]\d\d):(\d\d))")
+
+
+def _pdf_date(w3c: str) -> str | None:
+    """`2025-03-06T00:00:00Z` as `D:20250306000000Z`, as WeasyPrint writes it; None for
+    any other form (a date alone, a time without its zone)."""
+    m = _W3C.fullmatch(w3c)
     if not m:
-        return w3c
-    y, mo, d, h, mi, s, tz = m.groups()
-    out = "D:" + y + (mo or "01") + (d or "01") + (h or "00") + (mi or "00") + (s or "00")
-    if tz == "Z":
-        out += "Z"
-    elif tz:
-        out += tz[:3] + "'" + tz[4:]
-    return out
+        return None
+    y, mo, d, h, mi, sec, _, tzh, tzm = m.groups()
+    zone = f"{int(tzh):+03d}'{tzm}" if tzh else "Z"
+    return f"D:{y}{mo}{d}{h}{mi}{sec or '00'}{zone}"
 
 
 def split(data: bytes, pieces: list[Piece]) -> list[bytes | None] | None:
@@ -186,7 +188,7 @@ def _piece(src, tree: _SourceTree, fonts: _SourceFonts, piece: Piece, start: int
     srcpages = list(src.pages)[start:end]
     own = _own_resources(src, srcpages)  # only what these pages draw
     sources = {key: fonts.get(font) for key, font in own.get("/Font", {}).items()}
-    if not _canonical(srcpages, own, sources):
+    if piece.info is None or not _canonical(srcpages, own, sources):
         return None
     for page in srcpages:
         page.obj.Resources = own
