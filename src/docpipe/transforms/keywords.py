@@ -17,15 +17,12 @@ tests/test_keywords.py and benchmarks/README.md).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import logging
 import marshal
-import os
 import re
 import sys
-import tempfile
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -76,25 +73,14 @@ def _parse(raw: bytes) -> tuple[dict[str, int], int, dict[str, float], float]:
     return freq, int(header["total"]), idf, float(header["median_idf"])
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "docpipe"
-
-
 def _load_tables(data: Path = DATA):
+    from ..usercache import cached
+
     raw = data.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()[:16]
-    cache = _cache_dir() / f"keywords-{digest}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-        return marshal.loads(cache.read_bytes())
-    tables = _parse(raw)
-    with contextlib.suppress(OSError):  # no cache (read-only home): parse each time
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".keywords-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(marshal.dumps(tables))
-        os.replace(tmp, cache)
-    return tables
+    name = f"keywords-{digest}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+
+    return cached(name, lambda: marshal.dumps(_parse(raw)), marshal.loads)
 
 
 @lru_cache(maxsize=1)

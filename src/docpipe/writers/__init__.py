@@ -74,12 +74,43 @@ class Labels:
 
 @lru_cache(maxsize=32)
 def _labels(path: str, variant: str) -> Labels:
-    from ..transforms.chinese import convert_text
-
-    words = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    raw = Path(path).read_text(encoding="utf-8")
+    words = tomllib.loads(raw)
     if variant != "hans":
-        words = {k: convert_text(v, variant) for k, v in words.items()}
+        words = _converted(raw, words, variant)
     return Labels(words)
+
+
+def _converted(raw: str, words: dict[str, str], variant: str) -> dict[str, str]:
+    """The template's words in `variant`'s script. OpenCC's dictionaries take ~45 MB in
+    each process that loads them, and a process that only renders needs just these few
+    words: they are converted once and kept in the user's cache (`usercache`), keyed by
+    the words, the variant and the OpenCC release."""
+    import hashlib
+    import json
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..transforms.chinese import CONFIGS, convert_text
+    from ..usercache import cached
+
+    try:
+        release = version("opencc")
+    except PackageNotFoundError:
+        release = "?"
+    key = hashlib.sha256(f"{CONFIGS[variant]}\0{release}\0{raw}".encode()).hexdigest()[:16]
+
+    def compute() -> bytes:
+        return json.dumps({k: convert_text(v, variant) for k, v in words.items()},
+                          ensure_ascii=False).encode("utf-8")
+
+    def load(data: bytes) -> dict[str, str]:
+        loaded = json.loads(data)
+        if not (isinstance(loaded, dict) and set(loaded) == set(words)
+                and all(isinstance(v, str) for v in loaded.values())):
+            raise ValueError("not these labels")
+        return loaded
+
+    return cached(f"labels-{key}.json", compute, load)
 
 
 def labels_for(variant: str, opts: RenderOptions) -> Labels:
