@@ -118,7 +118,10 @@ def split(data: bytes, pieces: list[Piece]) -> list[bytes | None] | None:
         out: list[bytes | None] = []
         start = 0
         for piece in pieces:
-            out.append(_piece(src, tree, fonts, piece, start))
+            try:
+                out.append(_piece(src, tree, fonts, piece, start))
+            except Exception:  # a surprise in one piece: that one is written alone
+                out.append(None)
             start += piece.pages
         return out
     finally:
@@ -297,7 +300,10 @@ def _glyphs_by_font(pages) -> dict[str, set[int]]:
             if font:
                 current = "/" + font.decode("latin-1")
             elif current is not None and hexa:
-                codes = array("H", bytes.fromhex(hexa.decode("ascii")))
+                digits = bytes(c for c in hexa if c not in b" \t\r\n\f")
+                if len(digits) % 4:  # not 2-byte codes (text is shown 4 digits a glyph)
+                    continue
+                codes = array("H", bytes.fromhex(digits.decode("ascii")))
                 if sys.byteorder == "little":
                     codes.byteswap()
                 used.setdefault(current, set()).update(codes)
