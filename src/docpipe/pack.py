@@ -262,7 +262,7 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
                 parsers.run(page_worker, tasks, page_done, _page_failed, budget)
                 del tasks
             parsers.close()  # renderers never hold the parsers' dictionaries
-            # Phase 2: the pack's PDF and DOCX, and each page's own files, all in one queue.
+            # Phase 2: each page's own files (in batches), then the pack (`_pack`).
             renders = [RenderTask(e.input, e.stem, e.article,
                                   dataclasses.replace(page_settings, out_dir=out))
                        for e in todo if e.pending]

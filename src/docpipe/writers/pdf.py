@@ -210,8 +210,11 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
             data = combined.write_pdf(finisher=unclaim_clamped_glyphs, **write_options)
         meta = [(info_of(d.metadata, producer), o["pdf_identifier"], anchors_of(d),
                  len(d.pages)) for _, d, o in laid]
-        pieces = split(data, [Piece(n, info, lang, ident, anchors)
-                              for (info, lang), ident, anchors, n in meta])
+        try:
+            pieces = split(data, [Piece(n, info, lang, ident, anchors)
+                                  for (info, lang), ident, anchors, n in meta])
+        except Exception:  # a batch split cannot read: each one written alone
+            pieces = None
     for k, (i, document, options) in enumerate(laid):
         try:
             piece = pieces[k] if pieces is not None else None
