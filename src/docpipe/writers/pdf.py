@@ -18,7 +18,7 @@ from ..model import Article
 from ..outputs import write_bytes
 from . import RenderOptions
 from .fetch import safe_fetcher
-from .fonts import load_weasyprint, unclaim_clamped_glyphs, write_pdf
+from .fonts import compact_fonts, load_weasyprint, unclaim_clamped_glyphs
 from .html import render as render_html
 
 #: The URL of the page's own folder inside the PDF. WeasyPrint names each image after an
@@ -36,42 +36,19 @@ def font_config():
     return FontConfiguration()
 
 
-class _Finishing:
-    """A WeasyPrint HTML whose `write_pdf` also runs `extra` after the caller's finisher
-    (fonts.write_pdf passes its own): both through WeasyPrint's public `finisher`."""
-
-    def __init__(self, html, extra):
-        self.html, self.extra = html, extra
-
-    def write_pdf(self, *args, finisher=None, **options):
-        def both(document, pdf):
-            if finisher is not None:
-                finisher(document, pdf)
-            self.extra(document, pdf)
-
-        return self.html.write_pdf(*args, finisher=both, **options)
-
-
-def open_outlines(document, pdf) -> None:
-    """The PDF opens with its bookmarks panel shown (packs)."""
-    pdf.catalog["PageMode"] = "/UseOutlines"
-
-
 def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
-              opts: RenderOptions | None = None, outlines: bool = False,
-              max_pages: int = 0, name: str = "") -> bytes:
+              opts: RenderOptions | None = None, max_pages: int = 0, name: str = "") -> bytes:
     """Render `html`; assets resolve against `base_dir` and only `roots` may be read.
 
     `shrink`: embed CID-keyed CJK fonts as compact subsets, without WeasyPrint's empty
     glyph slots (see `fonts.py`: a third of the size, same pages and text); False gives
     WeasyPrint's own output (the tests compare the two). `opts`: tagged PDF and the PDF
-    variant (PDF/A, PDF/UA); `outlines`: open with the bookmarks panel. `max_pages`
-    (0: no limit): a layout longer than that is refused (OutputError naming `name`).
+    variant (PDF/A, PDF/UA). `max_pages` (0: no limit): a layout longer than that is refused (OutputError naming `name`).
     """
     document, options = lay_out(html, roots, base_dir, opts)
     if max_pages and len(document.pages) > max_pages:
         raise OutputError(too_many_pages(len(document.pages), max_pages), name or None)
-    return finish(document, options, shrink, outlines)
+    return finish(document, options, shrink)
 
 
 def lay_out(html: str, roots: list[Path], base_dir: Path, opts: RenderOptions | None = None):
@@ -90,13 +67,19 @@ def lay_out(html: str, roots: list[Path], base_dir: Path, opts: RenderOptions | 
         return doc.render(**options), options
 
 
-def finish(document, options: dict, shrink: bool = True, outlines: bool = False) -> bytes:
+def finish(document, options: dict, shrink: bool = True) -> bytes:
     """A laid-out Document's PDF bytes (see `pdf_bytes`)."""
-    options = {k: v for k, v in options.items() if k != "font_config"}  # layout only
+    return _write(document, options, finisher=compact_fonts) if shrink else \
+        _write(document, options)
+
+
+def _write(document, options: dict, **extra) -> bytes:
+    """`document.write_pdf` with `lay_out`'s options (but the layout-only font_config)
+    and `extra`."""
+    options = {k: v for k, v in options.items() if k != "font_config"} | extra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        target = _Finishing(document, open_outlines) if outlines else document
-        return write_pdf(target, **options) if shrink else target.write_pdf(**options)
+        return document.write_pdf(**options)
 
 
 #: A generous bound of the text one PDF page can hold, in full-width characters (A4 at
@@ -203,11 +186,8 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
         producer = f"WeasyPrint {load_weasyprint().__version__}"
         first, options = laid[0][1], laid[0][2]
         combined = first.copy([p for _, d, _ in laid for p in d.pages])
-        write_options = {k: v for k, v in options.items() if k != "font_config"}
-        write_options["uncompressed_pdf"] = True  # split compresses what it keeps
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = combined.write_pdf(finisher=unclaim_clamped_glyphs, **write_options)
+        data = _write(combined, options, finisher=unclaim_clamped_glyphs,
+                      uncompressed_pdf=True)  # split compresses what it keeps
         meta = [(info_of(d.metadata, producer), o["pdf_identifier"], anchors_of(d),
                  len(d.pages)) for _, d, o in laid]
         try:

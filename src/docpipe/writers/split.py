@@ -350,7 +350,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
     `sources`: each font resource's `_SourceFonts` entry."""
     import pikepdf
 
-    from .assemble import _cmap
+    from .assemble import _cmap, _w_bytes
     from .fonts import cff_subset, truetype_subset
 
     used = _glyphs_by_font(pages)
@@ -384,7 +384,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
             desc.FontFile2 = dst.make_stream(zlib.compress(data), Filter=flate,
                                              Length1=len(data))
             cid.CIDToGIDMap = dst.make_stream(zlib.compress(table), Filter=flate)
-        cid.W = _w_array(widths)
+        cid.W = pikepdf.Object.parse(_w_bytes(widths))
         flags = desc.get("/Flags")  # FixedPitch: set when the glyphs shown are one width
         if flags is not None:
             fixed = len(widths) > 1 and len(set(widths.values())) == 1
@@ -396,21 +396,6 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
                 widest).is_integer() else widest, box[3]])
         font.ToUnicode = dst.make_stream(zlib.compress(_cmap(text)), Filter=flate)
     return True
-
-
-def _w_array(widths: dict[int, float]):
-    """{gid: width} as a /W array of `first [w1 w2 …]` runs."""
-    import pikepdf
-
-    items: list = []
-    for gid in sorted(widths):
-        w = widths[gid]
-        w = int(w) if float(w).is_integer() else round(float(w), 4)
-        if items and items[-2] + len(items[-1]) == gid:
-            items[-1].append(w)
-        else:
-            items += [gid, [w]]
-    return pikepdf.Array([pikepdf.Array(x) if isinstance(x, list) else x for x in items])
 
 
 # --- structure tree, named destinations, bookmarks ------------------------------------
