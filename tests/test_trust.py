@@ -548,6 +548,7 @@ def test_the_site_name_above_a_notice_title_is_not_joined_to_it(tmp_path):
 @pytest.mark.parametrize("last,cut", [
     ("本文摘自《读者文摘》2000年第09期，作者系某大学教授，转载时略有删节", False),
     ("记者从市民政局了解到，截至目前，全市已建成社区助餐点四十二个，资产负债比率仍然高达", True),
+    ("据《人民日报》报道，当天下午有关负责人在会上表示今年将继续推进社区养老服务网络的", True),
 ])
 def test_cut_off_warning_spares_a_closing_citation(tmp_path, last, cut):
     lines = [TITLE, "2025-04-12 来源：市民政局", *PARAS, last]

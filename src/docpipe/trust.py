@@ -9,18 +9,25 @@ pack's manifest (`--strict` fails such pages). Readers may add their own warning
 
 from __future__ import annotations
 
+import re
+
 from .model import Article
 
 _ENDS = "。！？!?…；;.”’」』）)》】\"'"
 
 
+#: A citation of where an article first appeared: a citing word, then the title.
+_CITED = re.compile(r"(摘自|选自|選自|转自|轉自|转载自|轉載自|原载|原載|刊于|刊於|刊登于|刊登於|出自"
+                    r"|来源|來源)[：:]?\s*《[^》]+》")
+
+
 def _closing_line(text: str) -> bool:
     """A line that ends an article without a full stop: a citation of where it first
-    appeared (摘自《…》2000年第09期) or a date under it."""
+    appeared (摘自《…》2000年第09期) or a date under it. A sentence that merely names a
+    paper (据《人民日报》报道，…) is not one."""
     from .readers.portal import parse_date
 
-    return (len(text) <= 80 and "《" in text and "》" in text) or \
-        bool(parse_date(text[-16:]))
+    return (len(text) <= 80 and bool(_CITED.search(text))) or bool(parse_date(text[-16:]))
 
 
 def assess(art: Article) -> Article:
