@@ -149,6 +149,8 @@ class _SourceTree:
     def __init__(self, src):
         import pikepdf
 
+        from .assemble import _number_tree
+
         root = src.Root.get("/StructTreeRoot")
         self.root = root
         self.by_page: dict[int, list] = {}
@@ -164,9 +166,7 @@ class _SourceTree:
             pg = elem.get("/Pg")
             index = page_index.get(pg.objgen) if pg is not None else None
             self.by_page.setdefault(index if index is not None else -1, []).append(elem)
-        nums = list(root.ParentTree.get("/Nums", []))
-        for i in range(0, len(nums) - 1, 2):
-            self.parents[int(nums[i])] = nums[i + 1]
+        self.parents = dict(_number_tree(root.get("/ParentTree")))
         # Cut every link up to the shared Document, wherever it is (linked elements,
         # and margin boxes' ones that WeasyPrint keeps out of the tree but in the
         # parent tree): copying one briefing's elements must never reach the Document,
