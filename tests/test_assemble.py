@@ -127,8 +127,9 @@ def test_one_structure_tree_for_the_pack(pack12):
 
 def test_front_matter_chunks_lay_out_like_one_document(tmp_path, monkeypatch):
     """Laid out from seven lines or entries at a time (a chunk grows until a page ends
-    inside it), the contents and overview of 30 briefings have the same pages, with the same lines, as laid out at once: a chunk
-    ends where a page ends, never leaving a page half empty."""
+    inside it), or a section at a time, the contents and overview of 30 briefings have
+    the same pages, with the same lines, as laid out at once: a chunk ends where a page
+    ends, never leaving a page half empty."""
     import pikepdf
     from pypdf import PdfReader
 
@@ -164,6 +165,12 @@ def test_front_matter_chunks_lay_out_like_one_document(tmp_path, monkeypatch):
     for data in chunks:  # every chunk is a PDF of its own (fonts, tags) for the assembler
         with pikepdf.open(__import__("io").BytesIO(data)) as pdf:
             assert "/StructTreeRoot" in pdf.Root
+    # The pack lays its sections out apart, side by side on its workers: joined in
+    # order, they are the same pages again (each section starts on a new page).
+    apart = [text(front_matter(job, starts, sections))
+             for sections in collection.FRONT_SECTIONS]
+    assert len(apart) > 1 and all(apart)
+    assert [page for some in apart for page in some] == whole
 
 
 def test_truetype_fallback_font_is_merged_and_draws_the_same(tmp_path):

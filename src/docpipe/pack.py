@@ -7,8 +7,10 @@
                                                      │ batch, then split: writers.split;
                                                      │ workers return bytes, this
                                                      │ process writes)
-        manifest ◀── phase 3: the pack's PDF, assembled from the pages' PDFs (front
-                     matter laid out, then writers.assemble), and its DOCX beside it
+        manifest ◀── phase 3: the pack's PDF: its front matter's sections laid out
+                     side by side on the workers, its DOCX beside them, while this
+                     process reads the pages' PDFs; then assembled here
+                     (writers.collection, writers.assemble)
 
 The jobs live in their own modules: `workers` (the crash-tolerant pool, with time and
 memory budgets; `dask_executor` runs the same tasks on a cluster), `tasks` (what a
@@ -56,7 +58,7 @@ from .cache import (
 from .cache import load as load_cache
 from .cache import record as cache_record
 from .cache import save as save_cache
-from .errors import DocpipeError, UsageError
+from .errors import DocpipeError, OutputError, UsageError
 from .outputs import ensure_dir, write_bytes
 from .packplan import (  # noqa: F401  (re-exported: pack's public names)
     SORTS,
@@ -93,7 +95,7 @@ from .tasks import (  # noqa: F401
 )
 from .workers import DEFAULT_PAGE_MEMORY, DEFAULT_PAGE_TIMEOUT, Budget, default_jobs
 from .writers import display_title
-from .writers.collection import PackJob
+from .writers.collection import PackJob, pack_pdf_bytes
 
 PAGE_FORMATS = ("pdf", "docx")
 _sort_key, _cover, _branding = sort_key, cover_data, branding  # the old private names
@@ -339,8 +341,6 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         return
     jobs, key, included = plan
     remote = bool(opts.scheduler)
-    if renders and not remote:  # fresh workers for the pack: one that rendered hundreds
-        workers.close()  # of pages holds ~150 MB more than a new one (memory Python keeps)
     with contextlib.ExitStack() as stack:
         if opts.pages:
             parts = {e.input: report.out_dir / f"{e.stem}.pdf" for e in included}
@@ -363,11 +363,41 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         else:
             pdf = dataclasses.replace(pdf_job, parts=tuple(str(parts[e.input])
                                                           for e in included))
-            if not remote:
-                workers.run(run_task, [pdf, *docx], done, failed, budget)
-            else:  # the DOCX on the cluster, then the PDF here
-                workers.run(run_task, docx, done, failed, budget)
-                local.run(run_task, [pdf], done, failed, budget)
+
+            def lay_out_front(fronts: list[PackJob]) -> list[list[bytes]]:
+                """The front matter's sections side by side on the workers, the longest
+                (the overview) first, and the DOCX beside them; on a cluster, the DOCX
+                there and the front matter here."""
+                got: dict[tuple[str, ...], list[bytes]] = {}
+                errors: list[str] = []
+
+                def front_done(task: Any, result: dict) -> None:
+                    if task.kind != "front":
+                        done(task, result)
+                    elif result.get("error"):
+                        errors.append(result["error"])
+                    else:
+                        got[task.sections] = [data for _, data in result["files"]]
+
+                if remote:
+                    workers.run(run_task, docx, done, failed, budget)
+                    local.run(run_task, fronts[::-1], front_done, failed, budget)
+                else:
+                    workers.run(run_task, [*fronts[::-1], *docx], front_done, failed, budget)
+                    workers.close()  # their memory is not needed while this assembles
+                if errors:
+                    raise OutputError(errors[0])
+                return [got[f.sections] for f in fronts]
+
+            try:  # assembled here: it reads the pages' PDFs from this machine's disk
+                data, notes = pack_pdf_bytes(pdf, lay_out_front)
+                report.pack_notes += notes
+                write_bytes(pdf.target, data)
+            except DocpipeError as exc:
+                pack_errors.append(str(exc))
+            except Exception as exc:  # a bug: this pack's error, the pages still land
+                pack_errors.append(f"{pdf.target}: internal error: "
+                                   f"{type(exc).__name__}: {exc}")
     report.pack_rebuilt = True
     report.pack_error = "; ".join(pack_errors)
     cache["pack"] = {} if pack_errors else {"key": key}

@@ -127,16 +127,17 @@ def render_batch(batch: RenderBatch) -> dict[str, Any]:
 
 
 def render_pack(job: Any) -> dict[str, Any]:
-    """The pack's PDF or DOCX as bytes. Runs in a worker."""
+    """The pack's PDF or DOCX, or sections of its front matter, as bytes. Runs in a
+    worker."""
     from .writers.collection import render
 
     try:
-        data, notes = render(job)
+        files, notes = render(job)
     except DocpipeError as exc:
         return {"error": str(exc)}
     except Exception as exc:
         return {"error": f"{job.target}: internal error: {type(exc).__name__}: {exc}"}
-    return {"files": [(job.target.name, data)], "notes": notes, "error": ""}
+    return {"files": files, "notes": notes, "error": ""}
 
 
 def run_task(task: Any) -> dict[str, Any]:

@@ -79,9 +79,10 @@ class Part:
                               "--force to make it anew", str(self.path or "")) from None
 
 
-def read_parts(parts: list[Part], fonts: _Fonts | None = None) -> _Fonts:
+def read_parts(parts: list[Part], fonts: _Fonts | None = None, scan: bool = True) -> _Fonts:
     """The first pass over `parts`: each one's page count (which the front matter's
-    contents needs before it is laid out) and the glyphs each of its fonts shows."""
+    contents needs before it is laid out) and, with `scan`, the glyphs each of its
+    fonts shows (the slow part: the front matter can be laid out meanwhile)."""
     fonts = fonts or _Fonts()
     for part in parts:
         with part.open() as src:
@@ -89,7 +90,8 @@ def read_parts(parts: list[Part], fonts: _Fonts | None = None) -> _Fonts:
             if part.pages:
                 part.top = f"{float(src.pages[0].mediabox[3]):g}"
             part.version = src.pdf_version
-            fonts.scan(src)
+            if scan:
+                fonts.scan(src)
     return fonts
 
 

@@ -8,7 +8,9 @@ the briefings are their own PDFs, joined by `assemble` (each page laid out once)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,14 +19,22 @@ from ..model import Article
 from . import Labels, RenderOptions, display_title, labels_for
 
 
-def render(job: PackJob) -> tuple[bytes, list[str]]:
-    """The pack's file, and notes on what it could not do as planned (said as warnings)."""
-    return pack_pdf_bytes(job) if job.kind == "pdf" else (pack_docx_bytes(job), [])
+def render(job: PackJob) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The job's files as (name, bytes), and notes on what it could not do as planned
+    (said as warnings): the pack's PDF or DOCX, or (kind "front") the PDFs of some
+    sections of the front matter, in order."""
+    if job.kind == "front":
+        pdfs = front_matter(job, list(job.starts), job.sections)
+        return [(f"{job.target.stem}.front{i}.pdf", data) for i, data in enumerate(pdfs)], []
+    if job.kind == "pdf":
+        data, notes = pack_pdf_bytes(job)
+        return [(job.target.name, data)], notes
+    return [(job.target.name, pack_docx_bytes(job))], []
 
 
 @dataclass(frozen=True)
 class PackJob:
-    kind: str  # pdf | docx
+    kind: str  # pdf | docx | front (sections of the PDF's front matter)
     target: Path
     items: tuple[tuple[str, Article], ...]  # (anchor, article) in pack order
     cover: dict[str, Any]
@@ -32,6 +42,8 @@ class PackJob:
     created: str | None  # ISO date or datetime
     render: RenderOptions
     parts: tuple[str, ...] = ()  # the PDF: each briefing's own PDF, in pack order
+    starts: tuple[int, ...] = ()  # front: the page each briefing starts on (0-based)
+    sections: tuple[str, ...] = ()  # front: which ones (FRONT_SECTIONS), all when empty
 
 
 def _items(job: PackJob, starts: list[int]) -> list[dict[str, Any]]:
@@ -104,17 +116,27 @@ def _w3c(created: str | None) -> str:
 FRONT_CHUNK = 100
 
 
-def front_matter(job: PackJob, starts: list[int]) -> list[bytes]:
-    """The front matter as PDFs of consecutive pages. A chunk ends where a page ends:
-    its last page is dropped and the next chunk starts with the first line on it, so no
-    page is left half empty between chunks. Lines and entries do not split (pack.css)
-    unless taller than a page; one that does is anchored on each of its pages, so the
-    next chunk starts with it whole and nothing of it is dropped."""
+#: The front matter's sections: the cover, the contents ("c") and the overview ("o").
+#: Each starts on a new page (pack.css), so groups of them are laid out apart, side by
+#: side on the pack's workers, and joined in this order by `assemble`.
+FRONT_SECTIONS: tuple[tuple[str, ...], ...] = (("cover", "c"), ("o",))
+
+
+def front_matter(job: PackJob, starts: list[int], sections: tuple[str, ...] = ()
+                 ) -> list[bytes]:
+    """The front matter (only `sections` of it, when given) as PDFs of consecutive
+    pages. A chunk ends where a page ends: its last page is dropped and the next chunk
+    starts with the first line on it, so no page is left half empty between chunks.
+    Lines and entries do not split (pack.css) unless taller than a page; one that does
+    is anchored on each of its pages, so the next chunk starts with it whole and nothing
+    of it is dropped."""
     from .pdf import finish, lay_out
 
     items = _items(job, starts)
     blocks = [("cover", 0)] + [("c", k) for k in range(len(items))] + \
         [("o", k) for k in range(len(items))]
+    if sections:
+        blocks = [b for b in blocks if b[0] in sections]
     roots = list(job.render.search_path)
     base = job.render.search_path[-1].resolve()
     pdfs = []
@@ -143,16 +165,39 @@ def _block_id(block: tuple[str, int]) -> str:
     return "f-cover" if kind == "cover" else f"f-{kind}{k}"
 
 
-def pack_pdf_bytes(job: PackJob) -> tuple[bytes, list[str]]:
+FrontRunner = Callable[[list[PackJob]], list[list[bytes]]]
+
+
+def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None
+                   ) -> tuple[bytes, list[str]]:
     """The front matter (knowing the pages the briefings will start on), then the
-    briefings' own PDFs after it (`assemble`)."""
+    briefings' own PDFs after it (`assemble`).
+
+    `lay_out_front(jobs)`: each front job's PDFs (`render`), in order; it raises a
+    DocpipeError when one fails. By default they are laid out here, one after the
+    other; a pack runs them side by side on its workers. Meanwhile a thread reads the
+    glyphs of the briefings' fonts (`read_parts`), the other long step."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .assemble import Part, assemble, read_parts
 
     parts = [Part(Path(path), display_title(art, job.render))
              for path, (_, art) in zip(job.parts, job.items, strict=True)]
-    fonts = read_parts(parts)  # their page counts: where each briefing starts
-    starts = [0, *itertools.accumulate(p.pages for p in parts)][:-1]
-    return assemble(front_matter(job, starts), parts, fonts)
+    read_parts(parts, scan=False)  # their page counts: where each briefing starts
+    starts = (0, *itertools.accumulate(p.pages for p in parts))[:-1]
+    fronts = [dataclasses.replace(job, kind="front", starts=starts, sections=sections)
+              for sections in FRONT_SECTIONS]
+    with ThreadPoolExecutor(1) as reader:
+        scanned = reader.submit(read_parts, parts)
+        try:
+            pdfs = (lay_out_front or _lay_out_here)(fronts)
+        finally:
+            fonts = scanned.result()  # (its error first: a briefing's PDF unreadable)
+    return assemble([pdf for some in pdfs for pdf in some], parts, fonts)
+
+
+def _lay_out_here(fronts: list[PackJob]) -> list[list[bytes]]:
+    return [[data for _, data in render(job)[0]] for job in fronts]
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:
