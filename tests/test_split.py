@@ -291,3 +291,32 @@ def test_dates_are_written_as_weasyprint_writes_them():
         assert _pdf_date(when) == _w3c_date_to_pdf(when, "created"), when
     for other in ("2025-03-06", "2025", "1999-12-31T23:59:59"):
         assert _pdf_date(other) is None, other
+
+
+def test_stylesheet_parsed_once_only_where_the_cascade_is_the_same(tmp_path):
+    """The template's stylesheet is parsed once per process and given to WeasyPrint as a
+    user stylesheet when it is the page's only one. Beside another <style> (a user's
+    template) it stays inline: the later rule wins, as in the page itself; as a user
+    stylesheet it would lose to the author's rule."""
+    from PIL import Image
+
+    from docpipe.writers.pdf import CSS_MARK, _stylesheet, finish, lay_out
+
+    def colour(html: str) -> tuple[int, int, int]:
+        document, options = lay_out(html, [tmp_path], tmp_path, None,
+                                    "p { color: rgb(0, 0, 255); font-size: 60pt }")
+        (tmp_path / "c.pdf").write_bytes(finish(document, options))
+        subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile",
+                        str(tmp_path / "c.pdf"), str(tmp_path / "c")], check=True)
+        pixels = Image.open(tmp_path / "c.png").convert("RGB").getdata()
+        return min(pixels, key=lambda p: sum(p))  # the darkest: the text's ink
+
+    body = "<body><p>墨墨墨墨</p></body></html>"
+    _stylesheet.cache_clear()
+    alone = colour(f"<html><head><style>{CSS_MARK}</style></head>{body}")
+    assert _stylesheet.cache_info().misses == 1  # parsed apart
+    beside = colour("<html><head><style>p { color: rgb(255, 0, 0) }</style>"
+                    f"<style>{CSS_MARK}</style></head>{body}")
+    assert _stylesheet.cache_info().misses == 1 and not _stylesheet.cache_info().hits
+    assert alone[2] > 150 and alone[0] < 100, alone  # blue, parsed once
+    assert beside[2] > 150 and beside[0] < 100, beside  # blue: the later rule won

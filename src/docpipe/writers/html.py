@@ -37,9 +37,12 @@ def keep_last(text: str, n: int = 2):
     return Markup('{}<span class="nobr">{}</span>').format(text[:-n], text[-n:])
 
 
-def render(art: Article, opts: RenderOptions, template: str = "briefing.html.j2", **extra) -> str:
+def render(art: Article, opts: RenderOptions, template: str = "briefing.html.j2",
+           css: str | None = None, **extra) -> str:
+    """`css`: what the template gets as its stylesheet (default: briefing.css's text)."""
     env = environment(tuple(str(p) for p in opts.search_path))
-    css = opts.find("briefing.css").read_text(encoding="utf-8")
+    if css is None:
+        css = opts.find("briefing.css").read_text(encoding="utf-8")
     import jinja2
 
     L = labels_for(art.variant, opts)
