@@ -2,8 +2,10 @@
 
 The same pool as the pack (`workers.LocalPool`, or `dask_executor.DaskPool`): a page whose
 worker dies or runs over its budgets fails alone; workers return the files' bytes and
-this process writes them. Results are reported in input order, whatever order the
-workers finish in, so the output of a run does not depend on `-j`.
+this process writes them. As in the pack, pages are parsed first (here: the pages'
+folders), then rendered in batches (`tasks.run_in_batches`: a batch's PDFs share one
+font pass, each the same file as made alone). Results are reported in input order,
+whatever order the workers finish in, so the output of a run does not depend on `-j`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from .errors import DocpipeError
 from .pipeline import STDIN, Result, Settings, output_stem, read_bytes, write_files
 from .readers import ReadOptions
-from .tasks import PageTask, RenderTask, build_page, render_page
+from .tasks import PageTask, RenderTask, build_page, run_in_batches
 
 
 def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, ReadOptions],
@@ -42,7 +44,7 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
         r = Result(task.path, article=result.get("article") or articles.get(task.path))
         if result.get("error"):
             r.error = result["error"]
-        elif scheduler and isinstance(task, PageTask):  # parsed here; rendered on the cluster
+        elif isinstance(task, PageTask):  # parsed: rendered next, in batches
             articles[task.path] = result["article"]
             return
         else:
@@ -57,7 +59,6 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
         return {"error": f"{task.path}: {why}"}
 
     budget = page_budget(page_timeout, page_memory)
-    parse_only = bool(scheduler)  # the cluster has no access to the pages' folders
     tasks = []
     for p in paths:
         data = None
@@ -68,12 +69,14 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
                 results[index[p]] = Result(p, error=str(exc))
                 continue
         tasks.append(PageTask(p, output_stem(p), dataclasses.replace(
-            settings, read=read_opts[p], formats=() if parse_only else settings.formats), data))
+            settings, read=read_opts[p], formats=()), data))
     with make_executor(default_jobs(jobs, len(tasks))) as local:
-        local.run(build_page, tasks, done, failed, budget)
-    if parse_only and articles:
+        local.run(build_page, tasks, done, failed, budget)  # parsed here: the pages' folders
         renders = [RenderTask(p, output_stem(p), articles[p], settings)
                    for p in paths if p in articles]
-        with make_executor(1, scheduler) as cluster:
-            cluster.run(render_page, renders, done, failed, budget)
+        if scheduler:
+            with make_executor(1, scheduler) as cluster:
+                run_in_batches(cluster, renders, done, failed, budget)
+        else:
+            run_in_batches(local, renders, done, failed, budget)
     flush()

@@ -89,6 +89,7 @@ from .tasks import (  # noqa: F401
     RenderBatch,
     RenderTask,
     build_page,
+    run_in_batches,
     run_task,
     warm_parser,
     warm_renderer,
@@ -333,7 +334,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
             return {"error": f"{task.target}: rendering the pack {why}"}
         return _page_failed(task, why)
 
-    _render_all(workers, renders, done, failed, budget)  # the pages' own files first
+    run_in_batches(workers, renders, done, failed, budget)  # the pages' own files first
     # Then the pack, planned without any page that failed: its PDF is assembled from the
     # pages' PDFs (on this machine) while its DOCX is written beside it.
     plan = pack_plan(report, settings, opts, common, created, cache)
@@ -424,41 +425,8 @@ def _part_pdfs(included: list[Entry], settings: Settings, folder: Path, workers,
             (folder / name).write_bytes(data)
         parts[task.path] = folder / f"{task.stem}.pdf"
 
-    _render_all(workers, tasks, done, _page_failed, budget)
+    run_in_batches(workers, tasks, done, _page_failed, budget)
     return parts
-
-
-#: Pages rendered together, at most: their PDFs share one font pass (`RenderBatch`).
-BATCH = 8
-
-
-def _render_all(workers, tasks: list[RenderTask], done: Callable[[Any, dict], None],
-                failed: Callable[[Any, str], dict], budget) -> None:
-    """Run `tasks` in batches, a few per worker so that the last ones end together. A
-    batch that fails as a whole (its worker died, or ran over its budget) is run again
-    a page at a time: a page that crashes its worker fails alone."""
-    size = max(1, min(BATCH, len(tasks) // (3 * max(1, workers.jobs))))
-    if size == 1:
-        workers.run(run_task, tasks, done, failed, budget)
-        return
-    again: list[RenderTask] = []
-
-    def batch_done(task: Any, result: dict) -> None:
-        if not isinstance(task, RenderBatch):
-            done(task, result)
-        elif "batch" in result:
-            for one, res in zip(task.tasks, result["batch"], strict=True):
-                done(one, res)
-        else:
-            again.extend(task.tasks)
-
-    def batch_failed(task: Any, why: str) -> dict:
-        return {"error": why} if isinstance(task, RenderBatch) else failed(task, why)
-
-    batches = [RenderBatch(tuple(tasks[i:i + size])) for i in range(0, len(tasks), size)]
-    workers.run(run_task, batches, batch_done, batch_failed, budget)
-    if again:
-        workers.run(run_task, again, done, failed, budget)
 
 
 def _save_cache(path: Path, cache: dict, report: PackReport) -> None:

@@ -8,6 +8,7 @@ half-written, and a worker on another machine needs no shared folder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,40 @@ class RenderBatch:
     one font pass for the batch; each PDF as it would be alone)."""
 
     tasks: tuple[RenderTask, ...]
+
+
+#: Pages rendered together, at most: their PDFs share one font pass (`RenderBatch`).
+BATCH = 8
+
+
+def run_in_batches(workers: Any, tasks: list[RenderTask], done: Callable[[Any, dict], None],
+                   failed: Callable[[Any, str], dict], budget: Any = None) -> None:
+    """Run `tasks` on `workers` (an `Executor`) in batches, a few per worker so that the
+    last ones end together. A batch that fails as a whole (its worker died, or ran over
+    its budget) is run again a page at a time: a page that crashes its worker fails
+    alone. `done` and `failed` see single pages only."""
+    size = max(1, min(BATCH, len(tasks) // (3 * max(1, workers.jobs))))
+    if size == 1:
+        workers.run(run_task, tasks, done, failed, budget)
+        return
+    again: list[RenderTask] = []
+
+    def batch_done(task: Any, result: dict) -> None:
+        if not isinstance(task, RenderBatch):
+            done(task, result)
+        elif "batch" in result:
+            for one, res in zip(task.tasks, result["batch"], strict=True):
+                done(one, res)
+        else:
+            again.extend(task.tasks)
+
+    def batch_failed(task: Any, why: str) -> dict:
+        return {"error": why} if isinstance(task, RenderBatch) else failed(task, why)
+
+    batches = [RenderBatch(tuple(tasks[i:i + size])) for i in range(0, len(tasks), size)]
+    workers.run(run_task, batches, batch_done, batch_failed, budget)
+    if again:
+        workers.run(run_task, again, done, failed, budget)
 
 
 def warm_up() -> None:
