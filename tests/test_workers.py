@@ -269,3 +269,46 @@ def test_convert_in_workers_reads_stdin_in_the_parent(tmp_path):
                           capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "小而美" in (tmp_path / "stdin.md").read_text(encoding="utf-8")
+
+
+def test_batches_shrink_as_the_pages_left_get_fewer():
+    """Render batches: every page once, in order; full batches first, then smaller ones
+    (never one page alone unless one is left), so the workers end close together."""
+    from docpipe.tasks import BATCH, batches_of
+
+    for n, jobs in ((12, 2), (20, 2), (100, 2), (1000, 2), (37, 3), (300, 8)):
+        sizes = [len(b.tasks) for b in batches_of(list(range(n)), jobs)]
+        assert [t for b in batches_of(list(range(n)), jobs) for t in b.tasks] == list(range(n))
+        assert max(sizes) <= BATCH and sizes == sorted(sizes, reverse=True), (n, jobs, sizes)
+        assert min(sizes[:-1]) >= 2 and sizes[-1] <= 2 * jobs, (n, jobs, sizes)
+    sizes = [len(b.tasks) for b in batches_of(list(range(100)), 2)]
+    assert sizes[0] == BATCH and sizes[-1] == 2  # 100 pages: 8 first, 2 last
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_render_workers_give_big_blocks_back(tmp_path):
+    """A render worker gives back the memory of WeasyPrint's per-write font copies
+    (26 MB blocks, here with small blocks allocated after them): without
+    `_give_back_big_blocks` glibc keeps them, ~50 MB here."""
+    script = tmp_path / "blocks.py"
+    script.write_text(
+        "import sys\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * 4096 >> 20\n"
+        "if sys.argv[1] == '1':\n"
+        "    from docpipe.tasks import _give_back_big_blocks\n"
+        "    _give_back_big_blocks()\n"
+        "keep = []\n"
+        "b = bytearray(26 << 20); del b\n"
+        "base = rss()\n"
+        "for _ in range(3):\n"
+        "    b = bytearray(b'x' * (26 << 20))\n"
+        "    keep.append([bytearray(4000) for _ in range(500)])\n"
+        "    del b\n"
+        "print(rss() - base)\n")
+    kept = {flag: int(subprocess.run([sys.executable, str(script), flag], check=True,
+                                     capture_output=True, text=True).stdout)
+            for flag in ("0", "1")}
+    if kept["0"] < 30:
+        pytest.skip(f"this malloc keeps no big block anyway ({kept})")
+    assert kept["1"] < 15, kept
