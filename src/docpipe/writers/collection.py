@@ -187,12 +187,13 @@ def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None
     starts = (0, *itertools.accumulate(p.pages for p in parts))[:-1]
     fronts = [dataclasses.replace(job, kind="front", starts=starts, sections=sections)
               for sections in FRONT_SECTIONS]
-    with ThreadPoolExecutor(1) as reader:
+    reader = ThreadPoolExecutor(1)
+    try:
         scanned = reader.submit(read_parts, parts)
-        try:
-            pdfs = (lay_out_front or _lay_out_here)(fronts)
-        finally:
-            fonts = scanned.result()  # (its error first: a briefing's PDF unreadable)
+        pdfs = (lay_out_front or _lay_out_here)(fronts)
+        fonts = scanned.result()
+    finally:  # interrupted, or the front matter failed: not waiting for the reading
+        reader.shutdown(wait=False, cancel_futures=True)
     return assemble([pdf for some in pdfs for pdf in some], parts, fonts)
 
 
