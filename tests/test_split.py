@@ -308,8 +308,8 @@ def test_stylesheet_parsed_once_only_where_the_cascade_is_the_same(tmp_path):
         (tmp_path / "c.pdf").write_bytes(finish(document, options))
         subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile",
                         str(tmp_path / "c.pdf"), str(tmp_path / "c")], check=True)
-        pixels = Image.open(tmp_path / "c.png").convert("RGB").getdata()
-        return min(pixels, key=lambda p: sum(p))  # the darkest: the text's ink
+        colours = Image.open(tmp_path / "c.png").convert("RGB").getcolors(1 << 24)
+        return min((c for _, c in colours), key=sum)  # the darkest: the text's ink
 
     body = "<body><p>墨墨墨墨</p></body></html>"
     _stylesheet.cache_clear()
