@@ -320,3 +320,20 @@ def test_stylesheet_parsed_once_only_where_the_cascade_is_the_same(tmp_path):
     assert _stylesheet.cache_info().misses == 1 and not _stylesheet.cache_info().hits
     assert alone[2] > 150 and alone[0] < 100, alone  # blue, parsed once
     assert beside[2] > 150 and beside[0] < 100, beside  # blue: the later rule won
+
+
+def test_a_page_that_quotes_the_stylesheet_mark_keeps_its_text(tmp_path):
+    """The mark that stands for the stylesheet cannot come from a page: a page whose
+    text is the mark's own characters keeps them, and gets no CSS in its text."""
+    from docpipe.pipeline import Settings, load
+    from docpipe.writers import RenderOptions
+    from docpipe.writers.pdf import CSS_MARK, to_bytes
+
+    page = tmp_path / "mark.txt"
+    page.write_text("标题：样式标记测试\n\n" + ("正文第一段，说明情况。" * 8) + "\n\n"
+                    f"正文第二段引用了 {CSS_MARK} 这几个字符。" * 3 + "\n", encoding="utf-8")
+    art = load(str(page), Settings())
+    (tmp_path / "mark.pdf").write_bytes(to_bytes(art, RenderOptions(), str(page)))
+    text = subprocess.run(["pdftotext", str(tmp_path / "mark.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout.replace("\n", "")
+    assert CSS_MARK in text and "font-family" not in text
