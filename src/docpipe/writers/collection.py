@@ -2,8 +2,10 @@
 one DOCX, beside the single-page writers. They return bytes: the process that runs the
 pack writes them (workers, local or on a Dask cluster, never write outputs).
 
-The PDF is not laid out again: its front matter is one small WeasyPrint document, and
-the briefings are their own PDFs, joined by `assemble` (each page laid out once)."""
+The PDF is not laid out again: its front matter is laid out by sections (cover and
+contents, overview: each starts on a new page, so a pack lays them out side by side),
+a few pages at a time, and the briefings are their own PDFs, joined by `assemble`
+(each page laid out once)."""
 
 from __future__ import annotations
 
