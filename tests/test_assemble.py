@@ -302,6 +302,9 @@ def test_a_page_pdf_spoilt_since_it_was_made_fails_the_pack_with_one_line(tmp_pa
     assert res.exit_code == 1
     assert "p1.pdf: cannot be read into the pack" in res.stderr and "--force" in res.stderr
     assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+    import docx  # the DOCX, which needs no page's PDF, is made all the same
+
+    assert docx.Document(str(out / "x.docx")).core_properties.title == "另一个标题"
     res = invoke(CliRunner(), *args, "--title", "另一个标题", "--force")
     assert res.exit_code == 0 and (out / "p1.pdf").read_bytes().startswith(b"%PDF")
 

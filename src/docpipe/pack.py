@@ -364,44 +364,56 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         else:
             pdf = dataclasses.replace(pdf_job, parts=tuple(str(parts[e.input])
                                                           for e in included))
-
-            def lay_out_front(fronts: list[PackJob]) -> list[list[bytes]]:
-                """The front matter's sections side by side on the workers, the longest
-                (the overview) first, and the DOCX beside them; on a cluster, the DOCX
-                there and the front matter here."""
-                got: dict[tuple[str, ...], list[bytes]] = {}
-                errors: list[str] = []
-
-                def front_done(task: Any, result: dict) -> None:
-                    if task.kind != "front":
-                        done(task, result)
-                    elif result.get("error"):
-                        errors.append(result["error"])
-                    else:
-                        got[task.sections] = [data for _, data in result["files"]]
-
-                if remote:
-                    workers.run(run_task, docx, done, failed, budget)
-                    local.run(run_task, fronts[::-1], front_done, failed, budget)
-                else:
-                    workers.run(run_task, [*fronts[::-1], *docx], front_done, failed, budget)
-                    workers.close()  # their memory is not needed while this assembles
-                if errors:
-                    raise OutputError(errors[0])
-                return [got[f.sections] for f in fronts]
-
-            try:  # assembled here: it reads the pages' PDFs from this machine's disk
-                data, notes = pack_pdf_bytes(pdf, lay_out_front)
-                report.pack_notes += notes
-                write_bytes(pdf.target, data)
-            except DocpipeError as exc:
-                pack_errors.append(str(exc))
-            except Exception as exc:  # a bug: this pack's error, the pages still land
-                pack_errors.append(f"{pdf.target}: internal error: "
-                                   f"{type(exc).__name__}: {exc}")
+            _pack_pdf(pdf, docx, workers, local, remote, done, failed, budget, report,
+                      pack_errors)
     report.pack_rebuilt = True
     report.pack_error = "; ".join(pack_errors)
     cache["pack"] = {} if pack_errors else {"key": key}
+
+
+def _pack_pdf(pdf: PackJob, docx: list[PackJob], workers, local, remote: bool,
+              done: Callable[[Any, dict], None], failed: Callable[[Any, str], dict],
+              budget, report: PackReport, errors: list[str]) -> None:
+    """The pack's PDF, assembled and written here (it reads the pages' PDFs from this
+    machine's disk: `collection.pack_pdf_bytes`). Its front matter's sections are laid
+    out side by side on the workers, the longest (the overview) first, with the DOCX
+    (`docx`) after them; on a cluster, the DOCX there and the front matter here. The
+    DOCX is made even when the PDF fails before its front matter."""
+    pending = list(docx)
+
+    def lay_out_front(fronts: list[PackJob]) -> list[list[bytes]]:
+        got: dict[tuple[str, ...], list[bytes]] = {}
+        failures: list[str] = []
+
+        def front_done(task: Any, result: dict) -> None:
+            if task.kind != "front":
+                done(task, result)
+            elif result.get("error"):
+                failures.append(result["error"])
+            else:
+                got[task.sections] = [data for _, data in result["files"]]
+
+        beside, pending[:] = list(pending), []
+        if remote:
+            workers.run(run_task, beside, done, failed, budget)
+            local.run(run_task, fronts[::-1], front_done, failed, budget)
+        else:
+            workers.run(run_task, [*fronts[::-1], *beside], front_done, failed, budget)
+            workers.close()  # their memory is not needed while this assembles
+        if failures:
+            raise OutputError(failures[0])
+        return [got[f.sections] for f in fronts]
+
+    try:
+        data, notes = pack_pdf_bytes(pdf, lay_out_front)
+        report.pack_notes += notes
+        write_bytes(pdf.target, data)
+    except DocpipeError as exc:
+        errors.append(str(exc))
+    except Exception as exc:  # a bug: this pack's error, the pages still land
+        errors.append(f"{pdf.target}: internal error: {type(exc).__name__}: {exc}")
+    if pending:  # (a page's PDF could not be read)
+        workers.run(run_task, pending, done, failed, budget)
 
 
 def _part_pdfs(included: list[Entry], settings: Settings, folder: Path, workers,
