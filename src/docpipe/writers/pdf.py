@@ -38,17 +38,16 @@ def font_config():
 
 
 def pdf_bytes(html: str, roots: list[Path], base_dir: Path, shrink: bool = True,
-              opts: RenderOptions | None = None, max_pages: int = 0, name: str = "") -> bytes:
-    """Render `html`; assets resolve against `base_dir` and only `roots` may be read.
+              opts: RenderOptions | None = None) -> bytes:
+    """Render `html` as one WeasyPrint document written alone (the reference the batch
+    route, `batch_bytes`, is tested against); assets resolve against `base_dir` and only
+    `roots` may be read.
 
     `shrink`: embed CID-keyed CJK fonts as compact subsets, without WeasyPrint's empty
     glyph slots (see `fonts.py`: a third of the size, same pages and text); False gives
     WeasyPrint's own output (the tests compare the two). `opts`: tagged PDF and the PDF
-    variant (PDF/A, PDF/UA). `max_pages` (0: no limit): a layout longer than that is refused (OutputError naming `name`).
-    """
+    variant (PDF/A, PDF/UA)."""
     document, options = lay_out(html, roots, base_dir, opts)
-    if max_pages and len(document.pages) > max_pages:
-        raise OutputError(too_many_pages(len(document.pages), max_pages), name or None)
     return finish(document, options, shrink)
 
 
@@ -202,11 +201,11 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
 
     results: list[bytes | Exception | None] = [None] * len(arts)
     laid: list[tuple[int, object, dict]] = []
+    css = opts.find("briefing.css").read_text(encoding="utf-8")
     for i, (art, name) in enumerate(zip(arts, names, strict=True)):
         try:
             check_length(art, opts, name)
             base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-            css = opts.find("briefing.css").read_text(encoding="utf-8")
             document, options = lay_out(render_html(art, opts, css=CSS_MARK),
                                         roots_for(art, opts), base.resolve(), opts, css)
             if opts.max_pages and len(document.pages) > opts.max_pages:
