@@ -5,6 +5,7 @@
     art.to_dict()                                     # the JSON shape of `docpipe extract`
     docpipe.convert(["page.txt"], "out")              # [Result(outputs=[out/page.pdf, …])]
     docpipe.pack(["pages/"], "out/week", name="week") # PackReport
+    docpipe.check("out/week", name="week")            # [ArticleCheck], one per article
 
 The names are imported on first use, so `import docpipe` (and `docpipe --help`) stay fast.
 """
@@ -25,20 +26,21 @@ __all__ = [
     "Result",
     "UsageError",
     "__version__",
+    "check",
     "convert",
     "extract",
     "pack",
 ]
 
 if TYPE_CHECKING:
-    from .api import convert, extract, pack
+    from .api import check, convert, extract, pack
     from .errors import DocpipeError, InputError, UsageError
     from .model import Article
     from .pack import PackReport
     from .pipeline import Result
 
 _HOME = {
-    "convert": "api", "extract": "api",
+    "check": "api", "convert": "api", "extract": "api",
     "DocpipeError": "errors", "InputError": "errors", "UsageError": "errors",
     "Article": "model", "PackReport": "pack", "Result": "pipeline",
 }

@@ -44,6 +44,7 @@ from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
 
 if TYPE_CHECKING:
     from .pack import PackReport
+    from .verify import ArticleCheck
 
 #: Scripts `to=` accepts, in the order the help names them.
 VARIANTS = ("hans", "hant", "tw", "twp", "hk")
@@ -436,5 +437,24 @@ def pack(
     return build_pack(_as_inputs(inputs), run, opts, progress)
 
 
+# --- check ---------------------------------------------------------------------------
+
+
+def check(folder: PathLike, name: str = "pack") -> list[ArticleCheck]:
+    """Each article of the pack in `folder` (made by `pack` with this `name`), read back
+    from the pack's PDF and DOCX and compared with its own briefing (or, for a pack made
+    without its pages, its text as the folder's cache keeps it). `UsageError` when there
+    is no pack's manifest there."""
+    from .verify import CheckUnavailable, check_pack
+
+    path = Path(os.fspath(folder))
+    if not path.is_dir():
+        raise UsageError("not a folder", str(path))
+    try:
+        return check_pack(path, _plain_name(name, "pack name"))
+    except CheckUnavailable as exc:
+        raise UsageError(f"cannot read PDFs back: {exc}") from None
+
+
 __all__ = ["DocpipeError", "UsageError", "InputError", "Article", "Result", "convert",
-           "extract", "pack", "iter_convert", "settings", "output_stem"]
+           "extract", "pack", "check", "iter_convert", "settings", "output_stem"]

@@ -2,10 +2,10 @@
 
 The same pool as the pack (`workers.LocalPool`, or `dask_executor.DaskPool`): a page whose
 worker dies or runs over its budgets fails alone; workers return the files' bytes and
-this process writes them. As in the pack, pages are parsed first (here: the pages'
-folders), then rendered in batches (`tasks.run_in_batches`: a batch's PDFs share one
-font pass, each the same file as made alone). Results are reported in input order,
-whatever order the workers finish in, so the output of a run does not depend on `-j`.
+this process writes them. Pages are parsed first (here: the pages' folders), then each
+is rendered alone, as `convert` does in its own process: a page's files are the same
+bytes whatever `-j`, and results are reported in input order, whatever order the
+workers finish in, so the output of a run does not depend on `-j`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from .errors import DocpipeError
 from .pipeline import STDIN, Result, Settings, output_stem, read_bytes, write_files
 from .readers import ReadOptions
-from .tasks import PageTask, RenderTask, build_page, run_in_batches
+from .tasks import PageTask, RenderTask, build_page, run_task
 
 
 def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, ReadOptions],
@@ -76,7 +76,7 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
                    for p in paths if p in articles]
         if scheduler:
             with make_executor(1, scheduler) as cluster:
-                run_in_batches(cluster, renders, done, failed, budget)
+                cluster.run(run_task, renders, done, failed, budget)
         else:
-            run_in_batches(local, renders, done, failed, budget)
+            local.run(run_task, renders, done, failed, budget)
     flush()

@@ -507,6 +507,42 @@ def pack(
 
 
 @app.command(cls=DocpipeCommand, epilog="""\b
+Examples:
+  docpipe check out/week --name week     # before forwarding a pack someone else built
+""")
+@user_errors
+def check(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="The pack's folder (its -o).")],
+    name: Annotated[str, typer.Option("--name", metavar="STEM",
+                                      help="The pack's name: DIR/NAME.json, .pdf, "
+                                      ".docx.")] = "pack",
+    quiet: QuietOpt = False,
+) -> None:
+    """Read a pack back: say, per article, whether the pack's PDF and DOCX hold it (its
+    own briefing's text, page by page; or its text from the folder's cache). Exit 1 when
+    one does not."""
+    from .api import check as check_pack
+
+    results = check_pack(folder, name=name)
+    bad = 0
+    for r in results:
+        if not r.ok:
+            bad += 1
+            problems = "; ".join(f"{kind} {what}" for kind, what in (("PDF", r.pdf),
+                                 ("DOCX", r.docx)) if what not in ("ok", ""))
+            err(f"{r.input}: {r.title}: {problems}")
+        elif not quiet:
+            unchecked = [kind for kind, what in (("PDF", r.pdf), ("DOCX", r.docx)) if not what]
+            how = f"not checked: {', '.join(unchecked)} (no briefing, no cached text)" \
+                if unchecked else f"against {r.against}"
+            typer.echo(f"ok  {r.title}  (pages {r.pages[0]}-{r.pages[1]}; {how})")
+    if not quiet:
+        typer.echo(f"{len(results) - bad} of {len(results)} article(s) held by the pack")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command(cls=DocpipeCommand, epilog="""\b
 Example:
   docpipe doctor -q        # nothing printed (exit 0) when all is ready
 """)

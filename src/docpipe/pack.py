@@ -68,6 +68,7 @@ from .packplan import (  # noqa: F401  (re-exported: pack's public names)
     cover_data,
     manifest,
     pack_plan,
+    pack_record,
     sort_key,
     summary_lines,
 )
@@ -96,7 +97,7 @@ from .tasks import (  # noqa: F401
 )
 from .workers import DEFAULT_PAGE_MEMORY, DEFAULT_PAGE_TIMEOUT, Budget, default_jobs
 from .writers import display_title
-from .writers.collection import PackJob, pack_pdf_bytes
+from .writers.collection import PackJob, PackPdf, pack_pdf_bytes
 
 PAGE_FORMATS = ("pdf", "docx")
 _sort_key, _cover, _branding = sort_key, cover_data, branding  # the old private names
@@ -303,6 +304,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
     by_path = {e.input: e for e in report.entries}
     entry_of = {t.path: by_path[t.path] for t in renders}
     pack_errors: list[str] = []
+    texts: dict[str, list[str]] = {}  # each page's PDF read back (its pages' text), by path
 
     def done(task: Any, result: dict) -> None:
         if isinstance(task, PackJob):
@@ -313,6 +315,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
             try:
                 for _, data in result["files"]:
                     write_bytes(task.target, data)
+                report.pack_check[task.kind] = "ok"  # (read back in the worker)
             except DocpipeError as exc:
                 pack_errors.append(str(exc))
             return
@@ -321,6 +324,8 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         if not result.get("error"):
             try:
                 e.outputs = [p.name for p in write_files(report.out_dir, result["files"])]
+                for name, pages in result.get("texts", {}).items():
+                    texts[str(report.out_dir / name)] = pages
             except DocpipeError as exc:
                 result = {"error": str(exc), "cacheable": False}
         if result.get("error"):
@@ -348,7 +353,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         else:  # rendered for the pack alone; a page whose PDF fails is left out
             folder = Path(stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="docpipe-parts-")))
-            parts = _part_pdfs(included, settings, folder, workers, budget)
+            parts = _part_pdfs(included, settings, folder, workers, budget, texts)
             if len(parts) < len(included):
                 plan = pack_plan(report, settings, opts, common, created, cache)
                 if not plan:
@@ -364,25 +369,31 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
         else:
             pdf = dataclasses.replace(pdf_job, parts=tuple(str(parts[e.input])
                                                           for e in included))
-            _pack_pdf(pdf, docx, workers, local, remote, done, failed, budget, report,
-                      pack_errors)
+            made = _pack_pdf(pdf, docx, workers, local, remote, done, failed, budget, report,
+                             pack_errors, texts)
+            if made is not None:
+                for e, first in zip(included, made.pages, strict=False):
+                    e.pack_page = first + 1
     report.pack_rebuilt = True
     report.pack_error = "; ".join(pack_errors)
-    cache["pack"] = {} if pack_errors else {"key": key}
+    cache["pack"] = {} if pack_errors else pack_record(report, key)
 
 
 def _pack_pdf(pdf: PackJob, docx: list[PackJob], workers, local, remote: bool,
               done: Callable[[Any, dict], None], failed: Callable[[Any, str], dict],
-              budget, report: PackReport, errors: list[str]) -> None:
+              budget, report: PackReport, errors: list[str],
+              texts: dict[str, list[str]]) -> PackPdf | None:
     """The pack's PDF, assembled and written here (it reads the pages' PDFs from this
     machine's disk: `collection.pack_pdf_bytes`). Its front matter's sections are laid
     out side by side on the workers, the longest (the overview) first, with the DOCX
     (`docx`) after them; on a cluster, the DOCX there and the front matter here. The
-    DOCX is made even when the PDF fails before its front matter."""
+    DOCX is made even when the PDF fails before its front matter. `texts`: the pages'
+    PDFs as read back by the workers, for the pack's own reading back."""
     pending = list(docx)
+    made = None
 
-    def lay_out_front(fronts: list[PackJob]) -> list[list[bytes]]:
-        got: dict[tuple[str, ...], list[bytes]] = {}
+    def lay_out_front(fronts: list[PackJob]) -> list[list[tuple[str, bytes]]]:
+        got: dict[tuple[str, ...], list[tuple[str, bytes]]] = {}
         failures: list[str] = []
 
         def front_done(task: Any, result: dict) -> None:
@@ -391,7 +402,7 @@ def _pack_pdf(pdf: PackJob, docx: list[PackJob], workers, local, remote: bool,
             elif result.get("error"):
                 failures.append(result["error"])
             else:
-                got[task.sections] = [data for _, data in result["files"]]
+                got[task.sections] = list(result["files"])
 
         beside, pending[:] = list(pending), []
         if remote:
@@ -405,19 +416,21 @@ def _pack_pdf(pdf: PackJob, docx: list[PackJob], workers, local, remote: bool,
         return [got[f.sections] for f in fronts]
 
     try:
-        data, notes = pack_pdf_bytes(pdf, lay_out_front)
-        report.pack_notes += notes
-        write_bytes(pdf.target, data)
+        made = pack_pdf_bytes(pdf, lay_out_front, texts)
+        report.pack_notes += made.notes
+        write_bytes(pdf.target, made.data)
+        report.pack_check["pdf"] = made.check
     except DocpipeError as exc:
         errors.append(str(exc))
     except Exception as exc:  # a bug: this pack's error, the pages still land
         errors.append(f"{pdf.target}: internal error: {type(exc).__name__}: {exc}")
     if pending:  # (a page's PDF could not be read)
         workers.run(run_task, pending, done, failed, budget)
+    return made
 
 
 def _part_pdfs(included: list[Entry], settings: Settings, folder: Path, workers,
-               budget) -> dict[str, Path]:
+               budget, texts: dict[str, list[str]]) -> dict[str, Path]:
     """With --no-pages: each page's PDF rendered into `folder` for the pack alone, by
     input. A page whose PDF fails is marked failed (and so left out of the pack), as it
     is when the pages are written."""
@@ -435,6 +448,8 @@ def _part_pdfs(included: list[Entry], settings: Settings, folder: Path, workers,
             return  # (reported with the other failures at the end)
         for name, data in result["files"]:
             (folder / name).write_bytes(data)
+        for name, pages in result.get("texts", {}).items():
+            texts[str(folder / name)] = pages
         parts[task.path] = folder / f"{task.stem}.pdf"
 
     run_in_batches(workers, tasks, done, _page_failed, budget)

@@ -36,6 +36,7 @@ class Entry:
     rebuilt: bool = False
     cacheable: bool = True  # False for crashes: tried again next run
     pending: bool = False  # parsed, its own files not written yet (not cached as done)
+    pack_page: int | None = None  # where it starts in the pack's PDF (1-based)
 
     def manifest_row(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class Entry:
             # learning …): the contents mark such articles 〔待核〕.
             "warnings": list(self.article.warnings) if self.article else [],
             "confidence": self.article.confidence if self.article else None,
+            "pack_page": self.pack_page,
         }
 
 
@@ -62,6 +64,8 @@ class PackReport:
     pack_rebuilt: bool = False
     pack_error: str = ""
     pack_notes: list[str] = field(default_factory=list)  # what the PDF could not do as planned
+    #: how each pack file was read back: {"pdf": "ok" | "joined" | "unchecked", "docx": "ok"}
+    pack_check: dict[str, str] = field(default_factory=dict)
     manifest: Path | None = None
     seconds: float = 0.0
     title: str = ""  # as on the cover
@@ -170,6 +174,7 @@ def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
                   "logo": sha(logo.read_bytes()) if logo and logo.is_file() else ""})
     if (not opts.force and cache["pack"].get("key") == key
             and all(t.is_file() for t in targets)):
+        restore_pack(report, cache["pack"])
         return None
     cover = cover_data(title, arts, variant, L)
     cover.update(branding(settings.render, opts, cover, when, variant))
@@ -180,6 +185,28 @@ def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
     jobs = [PackJob(kind, target, items, cover, variant, when, settings.render)
             for kind, target in zip(("pdf", "docx"), targets, strict=True)]
     return jobs, key, ok
+
+
+def pack_record(report: PackReport, key: str) -> dict[str, Any]:
+    """What the cache keeps of a pack made in this run, for the manifest of a later
+    run that finds it up to date."""
+    return {"key": key, "notes": list(report.pack_notes), "check": dict(report.pack_check),
+            "pages": {e.input: e.pack_page for e in report.entries if e.pack_page}}
+
+
+def restore_pack(report: PackReport, record: dict[str, Any]) -> None:
+    """`pack_record`'s data back into `report` (the cache is data: what has the wrong
+    shape is left out)."""
+    notes, check, pages = record.get("notes"), record.get("check"), record.get("pages")
+    if isinstance(notes, list) and all(isinstance(n, str) for n in notes):
+        report.pack_notes = list(notes)
+    if isinstance(check, dict) and all(isinstance(v, str) for v in check.values()):
+        report.pack_check = {str(k): v for k, v in check.items()}
+    if isinstance(pages, dict):
+        for e in report.entries:
+            page = pages.get(e.input)
+            if isinstance(page, int) and not isinstance(page, bool) and page > 0:
+                e.pack_page = page
 
 
 def manifest(report: PackReport, opts: Any, settings: Settings) -> str:
@@ -196,6 +223,7 @@ def manifest(report: PackReport, opts: Any, settings: Settings) -> str:
             "outputs": [p.name for p in report.pack_outputs if not report.pack_error],
             "error": report.pack_error,
             "warnings": report.pack_notes,
+            "check": report.pack_check,
         },
         "counts": {s: report.count(s) for s in ("ok", "failed", "skipped")},
         "pages": [e.manifest_row() for e in report.entries],

@@ -181,12 +181,14 @@ def render_batch(batch: RenderBatch) -> dict[str, Any]:
             if isinstance(pdf, Exception):
                 raise pdf
             files = [(f"{task.stem}{WRITERS[fmt][1]}",
-                      pdf if fmt == "pdf" else to_bytes(fmt, task.article, settings.render))
+                      pdf[0] if fmt == "pdf" else to_bytes(fmt, task.article, settings.render))
                      for fmt in settings.formats]
         except Exception as exc:
             results.append(_failure(task.path, exc))
             continue
-        results.append({"files": files, "outputs": [n for n, _ in files], "error": ""})
+        texts = {f"{task.stem}.pdf": pdf[1]} if pdf is not None and pdf[1] is not None else {}
+        results.append({"files": files, "outputs": [n for n, _ in files], "texts": texts,
+                        "error": ""})
     return {"batch": results, "error": ""}
 
 

@@ -5,15 +5,23 @@
         └──────────── joined with pikepdf (qpdf) ────────────┘
 
 - **Fonts.** Each briefing embeds its own subset of a font (say Noto Serif CJK TC). The
-  pack keeps one: the subsets of one font become one subset of the union of their
-  glyphs, cut again from the installed font file (fontconfig finds it by the PostScript
-  name the subset keeps). Content streams show glyphs by their ids in the full font (the
-  CIDs, see `fonts.py`), so no page is rewritten. A font that cannot be found, or whose
+  pack keeps one: the subsets of one CID-keyed CFF font (Noto CJK) shown through the
+  identity encoding become one subset of the union of their glyphs, cut again from the
+  installed font file (fontconfig finds it by the PostScript name the subset keeps).
+  Content streams show glyphs by their ids in the full font (the CIDs, see `fonts.py`),
+  so no page is rewritten. Any other font (TrueType fallbacks, a font WeasyPrint encodes
+  through a CMap because a glyph is missing), a font that cannot be found, or whose
   installed file is not the one the briefing was laid out with, keeps its per-briefing
-  copies: a bigger file, never other glyphs.
+  copies: a bigger file, never other glyphs. Only the fonts read as members of a merged
+  font are ever replaced by it.
 - **Page numbers.** A briefing keeps its own footer (`2 / 3`); the pack's page number,
   the one the contents cite, is stamped at the foot's centre, where the front matter
-  shows its own, as a pagination artifact (not read by screen readers).
+  shows its own, as a pagination artifact (not read by screen readers), with a font
+  WeasyPrint embedded for those characters alone (`stamp sheet`, laid out with the
+  front matter).
+- **Read back.** `writers.collection` compares every page's text in the pack with its
+  source's (`verify`) and falls back to `join` (pikepdf, every part as it is) on any
+  difference.
 - **Tags.** Each briefing's structure tree becomes an `Art` element of the pack's
   `Document`; the pages' and links' structure keys are renumbered.
 - **Outline and links.** One bookmark per briefing; the front matter's links
@@ -30,7 +38,7 @@ import io
 import re
 import subprocess
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +70,8 @@ class Part:
     pages: int = 0
     top: str = "842"  # its first page's height: where its bookmark points
     version: str = "1.7"  # its PDF version
+    #: its fonts (by object) read as members of a merged font: only those are replaced
+    merged: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def front(self) -> bool:
@@ -91,16 +101,18 @@ def read_parts(parts: list[Part], fonts: _Fonts | None = None, scan: bool = True
                 part.top = f"{float(src.pages[0].mediabox[3]):g}"
             part.version = src.pdf_version
             if scan:
-                fonts.scan(src)
+                fonts.scan(src, part)
     return fonts
 
 
 def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None,
-             stamp: Stamp | None = None) -> tuple[bytes, list[str]]:
+             stamp: Stamp | None = None, sheet: bytes | None = None
+             ) -> tuple[bytes, list[str], list[str]]:
     """The pack's PDF: the front matter's PDFs (`fronts`; the catalog's and document's
     metadata from the first), then the briefings' (`parts`, already read by `read_parts`
-    when `fonts` is given); and notes on what could not be done as planned (a font
-    left per briefing, page numbers not stamped)."""
+    when `fonts` is given); notes on what could not be done as planned (a font left per
+    briefing, page numbers not stamped); and the number stamped on each page ("" where
+    none is). `sheet`: the stamp sheet, a PDF whose first font draws `STAMPED`."""
     import pikepdf
 
     from .pdfstream import Copier, Writer, placeholder
@@ -111,6 +123,9 @@ def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None
         fonts = read_parts(parts)
     front_parts = [Part(None, data=data) for data in fronts]
     read_parts(front_parts, fonts)
+    sheet_part = Part(None, data=sheet) if sheet else None
+    if sheet_part is not None:  # its font joins the body font's subset, when merged
+        read_parts([sheet_part], fonts)
     every = front_parts + parts
     version = max(["1.7", *(p.version for p in every)])
     start = 0
@@ -122,7 +137,8 @@ def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None
     page_numbers = [writer.reserve() for _ in range(start)]
     pages_root, struct_root, document, catalog = (writer.reserve() for _ in range(4))
     fonts.merge(writer, notes)
-    numbers = _PageNumbers(fonts.body, stamp, front, notes) if start > 1 else None
+    numbers = PageNumbers.from_sheet(sheet_part, writer, fonts, stamp, front, notes) \
+        if start > 1 else None
     tree = _Tree()
     meta: dict[str, bytes] = {}
     for part in every:
@@ -133,14 +149,15 @@ def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None
             copier = Copier(writer, src, mapping)
             if part is every[0]:
                 meta = _catalog_entries(src, copier)
-            _explicit_destinations(src)
+            explicit_destinations(src)
             if part.front:
-                _link_to_briefings(src, page_numbers, front, placeholder)
-            fonts.use_merged(srcpages, placeholder)
+                link_to_briefings(src.pages, front, len(page_numbers),
+                                  lambda n: placeholder(page_numbers[n]))
+            fonts.use_merged(srcpages, part, placeholder)
             for i, page in enumerate(srcpages):
                 page.obj.Parent = placeholder(pages_root)
                 if numbers is not None:
-                    numbers.stamp(src, page, part.start + i, placeholder)
+                    numbers.stamp(src, page, part.start + i, placeholder(numbers.font))
             tree.add(src, srcpages, copier, placeholder(document),
                      pikepdf.Name.Div if part.front else pikepdf.Name.Art)
             for page in srcpages:
@@ -150,10 +167,9 @@ def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None
         b" ".join(b"%d 0 R" % n for n in page_numbers), len(page_numbers)))
     tree.write(writer, struct_root, document, meta.pop("/StructTreeRoot", None))
     outline = _outline(writer, parts, page_numbers)
-    labels = b"<< /Nums [0 << /S /r >>%s] >>" % (
-        b" %d << /S /D >>" % front if front < start else b"")
     entries = {**meta, "/Type": b"/Catalog", "/Pages": b"%d 0 R" % pages_root,
-               "/StructTreeRoot": b"%d 0 R" % struct_root, "/PageLabels": labels,
+               "/StructTreeRoot": b"%d 0 R" % struct_root,
+               "/PageLabels": page_labels(front, start).unparse(),
                "/PageMode": b"/UseOutlines"}
     if outline:
         entries["/Outlines"] = b"%d 0 R" % outline
@@ -163,7 +179,27 @@ def assemble(fronts: list[bytes], parts: list[Part], fonts: _Fonts | None = None
     writer.add(catalog, b"<< " + b" ".join(
         k.encode() + b" " + v for k, v in entries.items()) + b" >>")
     writer.close(catalog, int(info.split()[0]) if info else None)
-    return out.getvalue(), notes
+    stamps = [stamp_text(i, front) if numbers is not None else "" for i in range(start)]
+    return out.getvalue(), notes, stamps
+
+
+def stamp_text(index: int, front: int) -> str:
+    """The number the pack prints on its page `index` (0-based; `front` pages of front
+    matter): none on the cover, i, ii … on the front matter, 1, 2 … from the first
+    briefing."""
+    if index == 0:
+        return ""
+    return roman(index + 1) if index < front else str(index - front + 1)
+
+
+def page_labels(front: int, pages: int):
+    """The /PageLabels viewers show: i, ii … on the front matter, 1, 2 … after it."""
+    import pikepdf
+
+    nums = [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
+    if front < pages:
+        nums += [front, pikepdf.Dictionary(S=pikepdf.Name.D)]
+    return pikepdf.Dictionary(Nums=pikepdf.Array(nums))
 
 
 def _catalog_entries(src, copier) -> dict[str, bytes]:
@@ -181,7 +217,7 @@ def _catalog_entries(src, copier) -> dict[str, bytes]:
     return entries
 
 
-def _explicit_destinations(src) -> None:
+def explicit_destinations(src) -> None:
     """Links inside a briefing that name a destination (`/Dest (id)`) get the explicit
     one: the briefings' name trees are not merged (their names repeat)."""
     import pikepdf
@@ -197,28 +233,28 @@ def _explicit_destinations(src) -> None:
                 annot.Dest = dests[str(dest)]
 
 
-def _link_to_briefings(src, page_numbers: list[int], front: int, placeholder) -> None:
-    """The front matter's `docpipe:N` links go to the N-th page of the briefings."""
+def link_to_briefings(pages, front: int, total: int, target) -> None:
+    """The front matter's `docpipe:N` links (on `pages`) go to the N-th page of the
+    briefings: `target(index)` is the pack's page `index` (0-based) as a link names it."""
     import pikepdf
 
-    for page in src.pages:
+    for page in pages:
         for annot in page.obj.get("/Annots", []):
             action = annot.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""
             if not uri.startswith(LINK_SCHEME):
                 continue
             try:
-                target = front + int(uri[len(LINK_SCHEME):])
+                index = front + int(uri[len(LINK_SCHEME):])
             except ValueError:
                 continue
-            if not 0 <= target < len(page_numbers):
+            if not 0 <= index < total:
                 continue
             del annot["/A"]
             top = float(page.mediabox[3])
-            annot.Dest = pikepdf.Array([placeholder(page_numbers[target]), pikepdf.Name.XYZ,
-                                        0, top, 0])
+            annot.Dest = pikepdf.Array([target(index), pikepdf.Name.XYZ, 0, top, 0])
             if "/Contents" in annot:  # (tagged PDF: the link's description, not its URI)
-                annot.Contents = pikepdf.String(str(target - front + 1))
+                annot.Contents = pikepdf.String(str(index - front + 1))
 
 
 def _outline(writer, parts: list[Part], page_numbers: list[int]) -> int | None:
@@ -265,7 +301,7 @@ class _Tree:
         if root is None:
             return
         offset = self.next_key
-        nums = _number_tree(root.get("/ParentTree"))
+        nums = number_tree(root.get("/ParentTree"))
         for key, value in nums:
             self.nums.append((key + offset, copier.ref(value)))
         self.next_key = offset + max((k for k, _ in nums), default=-1) + 1
@@ -301,7 +337,7 @@ class _Tree:
                    % (root, b" ".join(self.kids)))
 
 
-def _number_tree(node) -> list:
+def number_tree(node) -> list:
     """(key, value) pairs of a number tree, its /Kids walked."""
     if node is None:
         return []
@@ -311,7 +347,7 @@ def _number_tree(node) -> list:
         items = list(nums)
         pairs += [(int(items[i]), items[i + 1]) for i in range(0, len(items) - 1, 2)]
     for kid in node.get("/Kids", []):
-        pairs += _number_tree(kid)
+        pairs += number_tree(kid)
     return pairs
 
 
@@ -320,7 +356,8 @@ def _number_tree(node) -> list:
 
 @dataclass
 class _Group:
-    """One font (one BaseFont) across the front matter and the parts."""
+    """One font (one BaseFont) across the front matter and the parts: a CID-keyed CFF
+    shown through /Identity-H (the only kind merged)."""
 
     name: str
     widths: dict[int, float]
@@ -328,10 +365,9 @@ class _Group:
     first_gids: set[int]  # the glyphs of the first subset seen: checks the installed file
     template: dict  # the first subset's dictionaries, unparsed (see `_Fonts.scan`)
     program: bytes = b""  # the first subset's font program
-    cff: bool = True
     members: int = 0
-    face: object = None  # uharfbuzz Face of the installed file, once found
-    merged: int | None = None  # the pack's Type0 font every page now uses
+    conflict: str = ""  # why the members cannot share one font (they disagree)
+    merged: int | None = None  # the pack's Type0 font its members' pages now use
 
 
 class _Fonts:
@@ -340,7 +376,6 @@ class _Fonts:
 
     def __init__(self):
         self.groups: dict[str, _Group] = {}
-        self.body: _Group | None = None
 
     @staticmethod
     def _font_dicts(pages) -> list:
@@ -356,8 +391,10 @@ class _Fonts:
                 dicts.append(fonts)
         return dicts
 
-    def scan(self, doc) -> None:
-        """Read `doc`'s Type0 fonts: glyph widths and text of every glyph used."""
+    def scan(self, doc, part: Part) -> None:
+        """Read `doc`'s mergeable fonts (a CID-keyed CFF program, /Identity-H): glyph
+        widths and text of every glyph used; each one read is recorded in `part.merged`,
+        and only those are ever replaced (`use_merged`)."""
         import pikepdf
 
         from .pdfstream import unparse
@@ -369,16 +406,18 @@ class _Fonts:
                 if font.get("/Subtype") != "/Type0" or font.objgen in seen:
                     continue
                 seen.add(font.objgen)
-                name = str(font.BaseFont)
                 cid = font.DescendantFonts[0]
-                widths = _widths(cid.get("/W"))
+                desc = cid.FontDescriptor
+                program = desc.get("/FontFile3")
+                if program is None or program.get("/Subtype") != "/CIDFontType0C" or \
+                        font.get("/Encoding") != pikepdf.Name("/Identity-H") or \
+                        cid.get("/CIDToGIDMap", pikepdf.Name.Identity) != \
+                        pikepdf.Name.Identity:
+                    continue  # kept as it is, in this part only
+                name = str(font.BaseFont)
+                widths = widths_of(cid.get("/W"))
                 group = self.groups.get(name)
                 if group is None:
-                    desc = cid.FontDescriptor
-                    program = desc.get("/FontFile3") or desc.get("/FontFile2")
-                    if program is None or not isinstance(font.get("/Encoding"),
-                                                         pikepdf.Name):
-                        continue  # (an Encoding CMap stream: left as it is)
                     template = {
                         "font": {k: unparse(v) for k, v in font.items()
                                  if k in ("/BaseFont", "/Encoding")},
@@ -388,99 +427,91 @@ class _Fonts:
                                  if k not in ("/FontFile2", "/FontFile3", "/CIDSet")},
                     }
                     group = self.groups[name] = _Group(
-                        name, {}, {}, set(widths), template, program.read_bytes(),
-                        "/FontFile3" in desc)
+                        name, {}, {}, set(widths), template, program.read_bytes())
                 group.members += 1
-                for g, w in widths.items():
-                    group.widths.setdefault(g, w)
-                for g, text in _to_unicode(font.get("/ToUnicode")).items():
-                    group.to_unicode.setdefault(g, text)
+                part.merged.add(font.objgen)
+                _join(group, "widths", widths)
+                _join(group, "to_unicode", to_unicode(font.get("/ToUnicode")))
 
     def merge(self, writer, notes: list[str]) -> None:
-        """One subset per font, written to the pack; the body font (the regular face
-        with the most glyphs) also gets the characters of the page numbers."""
-        self.body = max(self.groups.values(),
-                        key=lambda g: ("Bold" not in g.name, len(g.widths)), default=None)
+        """One subset per font, written to the pack."""
         for group in self.groups.values():
-            _merge(writer, group, STAMPED if group is self.body else "", notes)
-        if self.body is not None and self.body.merged is None:
-            self.body = None
+            _merge(writer, group, notes)
 
-    def use_merged(self, pages, placeholder) -> None:
-        """Point `pages`' fonts at the merged ones (their own are then not copied)."""
+    def merged_for(self, font, part: Part) -> int | None:
+        """The pack's merged font that `font` (of `part`) was read into, or None."""
+        if font.objgen not in part.merged:
+            return None
+        group = self.groups.get(str(font.get("/BaseFont")))
+        return group.merged if group is not None else None
+
+    def use_merged(self, pages, part: Part, placeholder) -> None:
+        """Point `pages`' fonts that were read as members of a merged font at it
+        (their own are then not copied); any other font stays as it is."""
         for fonts in self._font_dicts(pages):
             for key in sorted(fonts.keys()):  # (a set: its order varies by process)
-                font = fonts[key]
-                if font.get("/Subtype") != "/Type0":
-                    continue
-                group = self.groups.get(str(font.get("/BaseFont")))
-                if group is not None and group.merged is not None:
-                    fonts[key] = placeholder(group.merged)
+                number = self.merged_for(fonts[key], part)
+                if number is not None:
+                    fonts[key] = placeholder(number)
 
 
-def _merge(writer, group: _Group, extra: str, notes: list[str]) -> None:
-    """One subset of `group`'s font, of every glyph its members (and `extra`'s
-    characters) use, cut from the installed font file and written to the pack."""
+def _join(group: _Group, field_name: str, values: dict) -> None:
+    """A member's widths or text into its group's; a glyph the members disagree on (two
+    versions of a font) leaves every member its own copy."""
+    known = getattr(group, field_name)
+    for g, v in values.items():
+        if known.setdefault(g, v) != v and not group.conflict:
+            group.conflict = f"glyph {g} differs between briefings ({field_name})"
+
+
+def _merge(writer, group: _Group, notes: list[str]) -> None:
+    """One subset of `group`'s font, of every glyph its members use, cut from the
+    installed font file and written to the pack; checked to hold each of those glyphs."""
     import uharfbuzz as hb
 
-    from .fonts import cff_subset, truetype_subset
+    from .fonts import cff_glyph_count, cff_name, cff_subset
 
-    if group.members < 2 and not extra:
+    if group.members < 2:
         return
-    ps_name = _cff_name(group.program) if group.cff else _sfnt_name(group.program)
-    found = _font_file(ps_name) if ps_name else None
     label = group.name.lstrip("/")
+    if group.conflict:
+        notes.append(f"font {label}: {group.conflict}; each briefing keeps its own copy")
+        return
+    ps_name = cff_name(group.program)
+    found = _font_file(ps_name) if ps_name else None
     if found is None:
         notes.append(f"font {label}: installed file not found; each briefing keeps its "
                      "own copy")
         return
     face = hb.Face(hb.Blob.from_file_path(found[0]), found[1])
-    if group.cff and cff_subset(face, group.first_gids) != group.program:
+    if cff_subset(face, group.first_gids) != group.program:
         notes.append(f"font {label}: the installed file differs from the one the "
                      "briefings were laid out with; each keeps its own copy")
         return
-    font = hb.Font(face)
-    for ch in extra:
-        gid = font.get_nominal_glyph(ord(ch))
-        if gid:
-            group.widths.setdefault(gid, round(font.get_glyph_h_advance(gid) * 1000
-                                               / face.upem, 3))
-            group.to_unicode.setdefault(gid, ch)
-    cid_to_gid = None
-    if group.cff:
-        program = cff_subset(face, set(group.widths))
-        if program is None:
-            return
-        file_key, file_extra = "/FontFile3", b" /Subtype /CIDFontType0C"
-    else:
-        done = truetype_subset(face, set(group.widths))
-        if done is None:
-            return
-        program, cid_to_gid = done
-        file_key, file_extra = "/FontFile2", b" /Length1 %d" % len(program)
+    gids = {g for g in group.widths if g < face.glyph_count}
+    program = cff_subset(face, set(group.widths))
+    if program is None or cff_glyph_count(program) != len(gids | {0}):
+        notes.append(f"font {label}: its merged subset lacks glyphs; each briefing "
+                     "keeps its own copy")
+        return
     t = group.template
     type0, cid, desc, data, cmap = (writer.reserve() for _ in range(5))
-    writer.add_stream(data, b"<< /Filter /FlateDecode%s >>" % file_extra,
+    writer.add_stream(data, b"<< /Filter /FlateDecode /Subtype /CIDFontType0C >>",
                       zlib.compress(program))
     writer.add_stream(cmap, b"<< /Filter /FlateDecode >>",
-                      zlib.compress(_cmap(group.to_unicode)))
+                      zlib.compress(cmap_bytes(group.to_unicode)))
     entries = b" ".join(k.encode() + b" " + v for k, v in t["desc"].items())
-    writer.add(desc, b"<< %s %s %d 0 R >>" % (entries, file_key.encode(), data))
+    writer.add(desc, b"<< %s /FontFile3 %d 0 R >>" % (entries, data))
     entries = b" ".join(k.encode() + b" " + v for k, v in t["cid"].items())
-    ctg = b"/Identity"
-    if cid_to_gid is not None:
-        ctg_num = writer.reserve()
-        writer.add_stream(ctg_num, b"<< /Filter /FlateDecode >>", zlib.compress(cid_to_gid))
-        ctg = b"%d 0 R" % ctg_num
-    writer.add(cid, b"<< %s /FontDescriptor %d 0 R /W %s /CIDToGIDMap %s >>"
-               % (entries, desc, _w_bytes(group.widths), ctg))
+    writer.add(cid, b"<< %s /FontDescriptor %d 0 R /W %s /CIDToGIDMap /Identity >>"
+               % (entries, desc, w_bytes(group.widths)))
     entries = b" ".join(k.encode() + b" " + v for k, v in t["font"].items())
     writer.add(type0, b"<< /Type /Font /Subtype /Type0 %s /DescendantFonts [%d 0 R] "
                b"/ToUnicode %d 0 R >>" % (entries, cid, cmap))
-    group.face, group.merged = face, type0
+    group.merged = type0
 
 
-def _widths(w) -> dict[int, float]:
+def widths_of(w) -> dict[int, float]:
     """A /W array (`first [w1 w2 …]` runs, and `first last w` ranges) as {gid: width}."""
     import pikepdf
 
@@ -502,7 +533,7 @@ def _widths(w) -> dict[int, float]:
     return out
 
 
-def _w_bytes(widths: dict[int, float]) -> bytes:
+def w_bytes(widths: dict[int, float]) -> bytes:
     """{gid: width} as a /W array: `first [w1 w2 …]` runs of consecutive glyphs."""
     runs: list = []
     for gid in sorted(widths):
@@ -518,7 +549,7 @@ def _w_bytes(widths: dict[int, float]) -> bytes:
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
-def _to_unicode(stream) -> dict[int, str]:
+def to_unicode(stream) -> dict[int, str]:
     if stream is None:
         return {}
     out = {}
@@ -532,7 +563,7 @@ def _to_unicode(stream) -> dict[int, str]:
     return out
 
 
-def _cmap(to_unicode: dict[int, str]) -> bytes:
+def cmap_bytes(to_unicode: dict[int, str]) -> bytes:
     lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
              b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)",
              b"/Supplement 0", b">> def", b"/CMapName /Adobe-Identity-UCS def",
@@ -546,25 +577,6 @@ def _cmap(to_unicode: dict[int, str]) -> bytes:
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
-
-
-def _cff_name(cff: bytes) -> str:
-    from .fonts import _index
-
-    try:
-        names, _ = _index(cff, cff[2])
-        return names[0].decode("latin-1") if names else ""
-    except (IndexError, ValueError):
-        return ""
-
-
-def _sfnt_name(data: bytes) -> str:
-    import uharfbuzz as hb
-
-    try:
-        return hb.Face(hb.Blob(data)).get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or ""
-    except Exception:
-        return ""
 
 
 @lru_cache(maxsize=64)
@@ -586,31 +598,72 @@ def _font_file(ps_name: str) -> tuple[str, int] | None:
 # --- the pack's page numbers ----------------------------------------------------------------
 
 
-class _PageNumbers:
+NO_STAMPS = ("page numbers could not be stamped (no font for them); the contents cite "
+             "pages counted from the first briefing")
+
+
+def stamp_font(src):
+    """The stamp sheet's (`src`, open) font that draws every `STAMPED` character, and
+    each one's code and advance: (font, {char: code}, {char: width}), or None."""
+    import pikepdf
+
+    fonts = src.pages[0].obj.get("/Resources", {}).get("/Font", {}) if len(src.pages) else {}
+    for key in sorted(fonts.keys()):
+        font = fonts[key]
+        if font.get("/Subtype") != "/Type0" or \
+                font.get("/Encoding") != pikepdf.Name("/Identity-H"):
+            continue
+        codes = {text: g for g, text in to_unicode(font.get("/ToUnicode")).items()}
+        widths = widths_of(font.DescendantFonts[0].get("/W"))
+        if all(ch in codes for ch in STAMPED):
+            return (font, {ch: codes[ch] for ch in STAMPED},
+                    {ch: widths.get(codes[ch], 500.0) for ch in STAMPED})
+    return None
+
+
+class PageNumbers:
     """Every page's printed number at the foot's centre (none on the cover): i, ii …
-    on the front matter, 1, 2 … from the first briefing; drawn with the body font as a
-    pagination artifact, on top of the page as laid out."""
+    on the front matter, 1, 2 … from the first briefing; drawn as a pagination
+    artifact, on top of the page as laid out, with the stamp sheet's font (WeasyPrint
+    embedded it for exactly these characters, in the front matter's face)."""
 
-    def __init__(self, body: _Group | None, stamp: Stamp, front: int, notes: list[str]):
-        self.body, self.style, self.front = body, stamp, front
+    def __init__(self, font: int, glyph: dict[str, int], advance: dict[str, float],
+                 stamp: Stamp, front: int):
+        self.font, self.glyph, self.advance = font, glyph, advance
+        self.style, self.front = stamp, front
         self._src = self._save = None
-        if body is None:
-            notes.append("page numbers could not be stamped (the font is not installed); "
-                         "the contents cite pages counted from the first briefing")
-            return
-        import uharfbuzz as hb
 
-        font = hb.Font(body.face)
-        self.glyph = {ch: font.get_nominal_glyph(ord(ch)) for ch in STAMPED}
-        self.advance = {ch: body.widths.get(g, 500.0) for ch, g in self.glyph.items()}
+    @classmethod
+    def from_sheet(cls, sheet: Part | None, writer, fonts: _Fonts, stamp: Stamp,
+                   front: int, notes: list[str]) -> PageNumbers | None:
+        """The stamp sheet's font in the pack (`font`: its object number): the merged
+        font it was read into, or a copy of its own; None (and a note) when there is no
+        sheet or its font cannot draw them all."""
+        from .pdfstream import Copier
 
-    def stamp(self, src, page, index: int, placeholder) -> None:
+        if sheet is not None:
+            with sheet.open() as src:
+                found = stamp_font(src)
+                if found is not None:
+                    font, glyph, advance = found
+                    number = fonts.merged_for(font, sheet)
+                    if number is None:
+                        copier = Copier(writer, src)
+                        number = int(copier.ref(font).split()[0])
+                        copier.flush()
+                    return cls(number, glyph, advance, stamp, front)
+        notes.append(NO_STAMPS)
+        return None
+
+    def stamp(self, src, page, index: int, font_ref) -> None:
+        """Draw page `index`'s number on `page` (of `src`), with `font_ref` standing
+        for the stamp font in `src`."""
         import pikepdf
 
-        if self.body is None or index == 0:
+        text = stamp_text(index, self.front)
+        if not text:
             return
         s = self.style
-        text = roman(index + 1) if index < self.front else str(index - self.front + 1)
         width = sum(self.advance[c] for c in text) * s.size / 1000
         box = page.mediabox
         x = (float(box[2]) + float(box[0]) - width) / 2
@@ -625,7 +678,7 @@ class _PageNumbers:
             page.obj.Resources = resources = pikepdf.Dictionary()
         if "/Font" not in resources:
             resources.Font = pikepdf.Dictionary()
-        resources.Font.DPpageno = placeholder(self.body.merged)
+        resources.Font.DPpageno = font_ref
         if self._src is not src:  # one `q` per part, shared by its pages
             self._src, self._save = src, _flate(src, b"q\n")
         page.contents_add(self._save, prepend=True)

@@ -5,13 +5,17 @@ pack writes them (workers, local or on a Dask cluster, never write outputs).
 The PDF is not laid out again: its front matter is laid out by sections (cover and
 contents, overview: each starts on a new page, so a pack lays them out side by side),
 a few pages at a time, and the briefings are their own PDFs, joined by `assemble`
-(each page laid out once)."""
+(each page laid out once). Both files are read back before they are handed over
+(`verify`): every page of the PDF must show its source's text, and the DOCX every
+article's; a PDF that does not is made again the plain way (`join`), and one that still
+does not, like such a DOCX, is an error, never a file."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import itertools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +31,13 @@ def render(job: PackJob) -> tuple[list[tuple[str, bytes]], list[str]]:
     sections of the front matter, in order."""
     if job.kind == "front":
         pdfs = front_matter(job, list(job.starts), job.sections)
-        return [(f"{job.target.stem}.front{i}.pdf", data) for i, data in enumerate(pdfs)], []
+        files = [(f"{job.target.stem}.front{i}.pdf", data) for i, data in enumerate(pdfs)]
+        if "cover" in job.sections or not job.sections:
+            files.append((STAMP_SHEET, stamp_sheet(job)))
+        return files, []
     if job.kind == "pdf":
-        data, notes = pack_pdf_bytes(job)
-        return [(job.target.name, data)], notes
+        made = pack_pdf_bytes(job)
+        return [(job.target.name, made.data)], made.notes
     return [(job.target.name, pack_docx_bytes(job))], []
 
 
@@ -167,18 +174,59 @@ def _block_id(block: tuple[str, int]) -> str:
     return "f-cover" if kind == "cover" else f"f-{kind}{k}"
 
 
-FrontRunner = Callable[[list[PackJob]], list[list[bytes]]]
+#: The file name of the stamp sheet among a front job's files (see `stamp_sheet`).
+STAMP_SHEET = "stamps.pdf"
 
 
-def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None
-                   ) -> tuple[bytes, list[str]]:
+def stamp_sheet(job: PackJob) -> bytes:
+    """A one-page PDF whose font draws the pack's page numbers (`assemble.STAMPED`) in
+    the front matter's face, as WeasyPrint embeds it: the pack copies that font once and
+    stamps every page with it (`assemble.PageNumbers`)."""
+    from ..transforms.chinese import LANG
+    from .assemble import STAMPED
+    from .pdf import finish, lay_out
+
+    opts = job.render
+    css = opts.find("briefing.css").read_text(encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        css += "\n" + opts.find("pack.css").read_text(encoding="utf-8")
+    lang, region = LANG[job.variant]
+    html = (f'<!DOCTYPE html><html lang="{lang}" class="cjk-{region} pack"><head>'
+            f'<meta charset="utf-8"><style>{css}</style></head><body>'
+            f'<p style="font-size: 8pt; font-weight: normal; font-style: normal">{STAMPED}</p>'
+            "</body></html>")
+    document, options = lay_out(html, list(opts.search_path), opts.search_path[-1].resolve(),
+                                dataclasses.replace(opts, pdf_tags=False, pdf_variant=None))
+    return finish(document, options)
+
+
+FrontRunner = Callable[[list[PackJob]], list[list[tuple[str, bytes]]]]
+
+
+@dataclass
+class PackPdf:
+    """The pack's PDF as made: its bytes, notes on what could not be done as planned,
+    and how it was read back: "ok" (every page shows its source's text), "joined"
+    (the first make did not; made again the plain way, and that one does) or
+    "unchecked" (no text extractor); `pages`: each part's first page in it (0-based)."""
+
+    data: bytes
+    notes: list[str]
+    check: str
+    pages: list[int]
+
+
+def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None,
+                   texts: dict[str, list[str]] | None = None) -> PackPdf:
     """The front matter (knowing the pages the briefings will start on), then the
-    briefings' own PDFs after it (`assemble`).
+    briefings' own PDFs after it (`assemble`), read back (`verify`).
 
-    `lay_out_front(jobs)`: each front job's PDFs (`render`), in order; it raises a
+    `lay_out_front(jobs)`: each front job's files (`render`), in order; it raises a
     DocpipeError when one fails. By default they are laid out here, one after the
     other; a pack runs them side by side on its workers. Meanwhile a thread reads the
-    glyphs of the briefings' fonts (`read_parts`), the other long step."""
+    glyphs of the briefings' fonts (`read_parts`), the other long step. `texts`: the
+    text of each page of the briefings' PDFs by path, when already read (those not
+    given are read here)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .assemble import Part, assemble, read_parts
@@ -192,15 +240,94 @@ def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None
     reader = ThreadPoolExecutor(1)
     try:
         scanned = reader.submit(read_parts, parts)
-        pdfs = (lay_out_front or _lay_out_here)(fronts)
+        laid = (lay_out_front or _lay_out_here)(fronts)
         fonts = scanned.result()
     finally:  # interrupted, or the front matter failed: not waiting for the reading
         reader.shutdown(wait=False, cancel_futures=True)
-    return assemble([pdf for some in pdfs for pdf in some], parts, fonts)
+    front_pdfs = [data for some in laid for name, data in some if name != STAMP_SHEET]
+    sheet = next((data for some in laid for name, data in some if name == STAMP_SHEET),
+                 None)
+    data, notes, stamps = assemble(front_pdfs, parts, fonts, sheet=sheet)
+    return _read_back(job, data, notes, stamps, front_pdfs, parts, sheet, texts or {})
 
 
-def _lay_out_here(fronts: list[PackJob]) -> list[list[bytes]]:
-    return [[data for _, data in render(job)[0]] for job in fronts]
+def _read_back(job: PackJob, data: bytes, notes: list[str], stamps: list[str],
+               fronts: list[bytes], parts, sheet: bytes | None,
+               texts: dict[str, list[str]]) -> PackPdf:
+    """`data` if every page reads as its source, else the pack made again by `join`
+    (and a note saying why); an OutputError when that one does not either."""
+    from .. import verify
+    from ..errors import OutputError
+    from .join import join
+
+    try:
+        sources, firsts = _page_sources(fronts, parts, stamps, texts)
+    except verify.CheckUnavailable as exc:
+        return PackPdf(data, [*notes, f"pack PDF not read back: {exc}"], "unchecked", [])
+    wrong = _differences(data, sources, parts)
+    if not wrong:
+        return PackPdf(data, notes, "ok", firsts)
+    data, more, stamps = join(fronts, parts, sheet)
+    sources, firsts = _page_sources(fronts, parts, stamps, texts)
+    still = _differences(data, sources, parts)
+    if still:
+        raise OutputError(f"the pack's PDF does not show its briefings' text ({still}); "
+                          "it was not written", str(job.target))
+    return PackPdf(data, [*notes, f"pack PDF: {wrong}; made again with each briefing's "
+                          "own fonts (a larger file)", *more], "joined", firsts)
+
+
+def _page_sources(fronts: list[bytes], parts, stamps: list[str],
+                  texts: dict[str, list[str]]):
+    """Each page's source (`verify.PageSource`) in pack order, and each part's first
+    page; the parts' texts not given are read now, two at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .. import verify
+
+    verify.extractor()  # CheckUnavailable before anything is read
+    todo = [str(p.path) for p in parts if str(p.path) not in texts]
+    with ThreadPoolExecutor(2) as pool:
+        read = dict(zip(todo, pool.map(lambda path: verify.pdf_texts(Path(path)), todo),
+                        strict=True))
+        front_texts = list(pool.map(verify.pdf_texts, fronts))
+    sources: list[verify.PageSource] = []
+    for pages in front_texts:
+        sources += [verify.PageSource(t, "", -1) for t in pages]
+    firsts = []
+    for k, part in enumerate(parts):
+        firsts.append(len(sources))
+        pages = texts.get(str(part.path)) or read[str(part.path)]
+        sources += [verify.PageSource(t, "", k) for t in pages]
+    for source, stamp in zip(sources, stamps, strict=False):
+        source.stamp = stamp
+    return sources, firsts
+
+
+def _differences(data: bytes, sources, parts) -> str:
+    """What a reader would miss in the pack `data`, in one line ("" when nothing)."""
+    from .. import verify
+
+    try:
+        got = verify.pdf_texts_parallel(data, len(sources))
+    except RuntimeError as exc:
+        return f"it cannot be read back ({exc})"
+    bad = verify.compare_pages(got, sources)
+    if not bad:
+        return ""
+    lost = sum((c for rows in bad.values() for _, c, _ in rows), start=Counter())
+    added = sum((a for rows in bad.values() for _, _, a in rows), start=Counter())
+    names = [parts[k].title if k >= 0 else "the front matter" for k in sorted(bad)]
+    what = f"{len(names)} part(s) differ ({', '.join(names[:3])}{', …' if len(names) > 3 else ''})"
+    if lost:
+        what += f", {verify.describe(lost)} missing"
+    if added:
+        what += f", {verify.describe(added)} not in the briefings"
+    return what
+
+
+def _lay_out_here(fronts: list[PackJob]) -> list[list[tuple[str, bytes]]]:
+    return [render(job)[0] for job in fronts]
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:
@@ -253,12 +380,30 @@ def pack_docx_bytes(job: PackJob) -> bytes:
         add_article(doc, art, art_L, title, heading="Heading 1", add=add,
                     org=job.render.organisation, credit=colophon(art_L, job.render))
         added[0].paragraph_format.page_break_before = True  # each on a new page
-        _bookmark(added[1], anchor)  # the overview's page numbers point here
+        _bookmark(added[0], anchor)  # its first line: the overview's page numbers point here
     update_fields_on_open(doc)
     set_properties(doc, title=cover["title"], keywords=[], author="docpipe",
                    created=job.created, variant=job.variant, subject=cover["subtitle"])
     doc.core_properties.category = "briefing pack"
-    return deterministic_bytes(doc)
+    data = deterministic_bytes(doc)
+    _check_docx(job, data)
+    return data
+
+
+def _check_docx(job: PackJob, data: bytes) -> None:
+    """OutputError when the pack's DOCX, read back, lacks text of an article in its
+    own section (from its bookmark to the next one's)."""
+    from .. import verify
+    from ..errors import OutputError
+    from .docx import xml_safe_article
+
+    sections = verify.docx_sections(data, [anchor for anchor, _ in job.items])
+    for (_, art), text in zip(job.items, sections, strict=True):
+        missing = verify.lost(xml_safe_article(art), text)
+        if missing:
+            raise OutputError(f"the pack's DOCX lacks text of {display_title(art, job.render)}"
+                              f" ({verify.describe(missing)}); it was not written",
+                              str(job.target))
 
 
 def _docx_cover(doc, cover: dict[str, Any], L: Labels) -> None:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..decode import xml_safe
+from ..errors import OutputError
 from ..model import Article
 from ..outputs import write_bytes
 from ..transforms.chinese import LANG
@@ -515,7 +516,11 @@ def deterministic_bytes(doc) -> bytes:
     return out.getvalue()
 
 
-def write(art: Article, target: Path, opts: RenderOptions) -> None:
+def to_bytes(art: Article, opts: RenderOptions) -> bytes:
+    """The briefing's DOCX, read back: an OutputError when it lacks any character of
+    the article's text (`verify`)."""
+    from .. import verify
+
     art = xml_safe_article(art)
     L = labels_for(art.variant, opts)
     title = display_title(art, opts)
@@ -525,4 +530,13 @@ def write(art: Article, target: Path, opts: RenderOptions) -> None:
     add_article(doc, art, L, title, org=opts.organisation, credit=colophon(L, opts))
     set_properties(doc, title=title, keywords=art.keywords, author=art.source or art.site,
                    created=art.published, variant=art.variant, subject=art.summary)
-    write_bytes(target, deterministic_bytes(doc))
+    data = deterministic_bytes(doc)
+    missing = verify.lost(art, verify.docx_text(data))
+    if missing:
+        raise OutputError(f"its DOCX lacks text of the article ({verify.describe(missing)});"
+                          " it was not written", art.input_path or None)
+    return data
+
+
+def write(art: Article, target: Path, opts: RenderOptions) -> None:
+    write_bytes(target, to_bytes(art, opts))

@@ -371,6 +371,26 @@ def _identity_prefix(cff, glyph_count: int) -> int:
         return 0
 
 
+def cff_name(cff: bytes) -> str:
+    """The PostScript name a bare CFF program keeps (its Name INDEX), or ""."""
+    try:
+        names, _ = _index(cff, cff[2])
+        return names[0].decode("latin-1") if names else ""
+    except (IndexError, ValueError):
+        return ""
+
+
+def cff_glyph_count(cff: bytes) -> int:
+    """How many glyphs (CharStrings) a bare CFF program holds; 0 when it cannot be read.
+    The pack checks a merged subset with it: one glyph for each one asked for."""
+    try:
+        top = _top_dict(cff)
+        offset = (top or {}).get(17, [0])[0]  # CharStrings
+        return int.from_bytes(cff[offset:offset + 2], "big") if offset > 0 else 0
+    except (IndexError, ValueError):
+        return 0
+
+
 def is_cid_keyed_cff(font: bytes) -> bool:
     """True for an OpenType font whose CFF table is CID-keyed."""
     return font[:4] == b"OTTO" and _cff_is_cid_keyed(_table(font, b"CFF ") or b"")

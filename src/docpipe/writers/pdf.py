@@ -1,8 +1,11 @@
 """PDF briefing: the HTML template rendered by WeasyPrint, fonts embedded as compact subsets.
 
-A briefing's PDF is laid out as its own WeasyPrint document, written (with others, in a
-pack's batches) and cut to its own PDF by `split`: one route, one result, whether it
-was made alone or beside others. WeasyPrint is imported here, on first use, never by
+`convert` writes each briefing's PDF alone: WeasyPrint's own document, its fonts cut to
+the glyphs it shows (`fonts.compact_fonts`). A pack makes its pages' PDFs faster in
+batches (`batch_bytes`): each briefing laid out as its own document, the batch written
+as one PDF (one font pass), then cut into each briefing's PDF (`split`). Every PDF is
+read back before it is handed over (`checked`): a briefing whose PDF lacks text of the
+article is never written. WeasyPrint is imported here, on first use, never by
 `docpipe --help`.
 """
 
@@ -140,33 +143,6 @@ def roots_for(art: Article, opts: RenderOptions) -> list[Path]:
     return roots
 
 
-def inline_images(art: Article) -> Article:
-    """Local images as `data:` URLs of their bytes (the pack: its briefings come from
-    several folders, so PAGE_ROOT cannot stand for them all). WeasyPrint names an image
-    after its URL: a `file:` URL would put the page folder's absolute path into the PDF
-    (two checkouts, or a Dask worker's copy of the images, would give other bytes).
-    Only files inside the page's own folder; any other image is left out."""
-    import base64
-    import dataclasses
-    import mimetypes
-
-    if not any(b.kind == "image" and b.src and not b.src.startswith("data:")
-               for b in art.body):
-        return art
-    base = Path(art.base_dir).resolve() if art.base_dir else None
-    body = []
-    for b in art.body:
-        if b.kind == "image" and b.src and not b.src.startswith("data:"):
-            path = (base / b.src).resolve() if base else None
-            src = ""
-            if path and path.is_relative_to(base) and path.is_file():
-                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                src = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
-            b = dataclasses.replace(b, src=src)
-        body.append(b)
-    return dataclasses.replace(art, body=body)
-
-
 def check_length(art: Article, opts: RenderOptions, name: str = "") -> None:
     """OutputError when `art`'s text surely needs more than `opts.max_pages` PDF pages:
     said before layout, as an 8 MB page would take minutes and gigabytes to lay out."""
@@ -176,41 +152,84 @@ def check_length(art: Article, opts: RenderOptions, name: str = "") -> None:
 
 
 def to_bytes(art: Article, opts: RenderOptions, name: str = "") -> bytes:
-    """The briefing's PDF bytes (render workers send them to the process that writes):
-    a batch of one, so that a page's PDF has the same bytes from `convert` as from a
-    pack, which makes them in batches."""
-    (result,) = batch_bytes([art], opts, [name or art.input_path])
-    if isinstance(result, Exception):
-        raise result
-    return result
+    """The briefing's PDF bytes, written alone and read back (`checked`)."""
+    name = name or art.input_path
+    document, options = lay_out_article(art, opts, name)
+    data, _ = checked(art, finish(document, options), opts, name)
+    return data
+
+
+def lay_out_article(art: Article, opts: RenderOptions, name: str = "",
+                    css: str | None = None):
+    """The briefing's laid-out Document and its write options; OutputError when it is
+    longer than `opts.max_pages` (said before layout when its text alone is)."""
+    check_length(art, opts, name)
+    if css is None:
+        css = opts.find("briefing.css").read_text(encoding="utf-8")
+    base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
+    document, options = lay_out(render_html(art, opts, css=CSS_MARK), roots_for(art, opts),
+                                base.resolve(), opts, css)
+    if opts.max_pages and len(document.pages) > opts.max_pages:
+        raise OutputError(too_many_pages(len(document.pages), opts.max_pages), name or None)
+    return document, options
+
+
+def checked(art: Article, data: bytes, opts: RenderOptions, name: str = ""
+            ) -> tuple[bytes, list[str] | None]:
+    """`data` (the briefing's PDF) and the text of each of its pages, read back: an
+    OutputError when the PDF lacks any character of the article's text (`verify`). The
+    characters no installed font has are left out (the page's warning names them).
+    Without poppler's pdftotext the PDF is handed over unread (the article carries a
+    warning saying so: `verify.unchecked_warning`), with no page texts."""
+    from .. import verify
+
+    try:
+        texts = verify.pdf_texts(data)
+    except verify.CheckUnavailable:
+        return data, None
+    except RuntimeError as exc:
+        raise OutputError(f"its PDF cannot be read back ({exc})", name or None) from None
+    missing = verify.lost(art, "".join(texts), undrawable(art, opts))
+    if missing:
+        raise OutputError(f"its PDF lacks text of the article ({verify.describe(missing)});"
+                          " it was not written", name or None)
+    return data, texts
+
+
+def undrawable(art: Article, opts: RenderOptions) -> list[str]:
+    """The characters of `art` no installed font can draw (see `glyphs`)."""
+    from ..transforms.chinese import LANG
+    from .glyphs import missing, shown_text, stack_coverage
+
+    cover = stack_coverage(LANG.get(art.variant, ("", "SC"))[1], opts)
+    return missing(shown_text(art), cover) if cover is not None else []
 
 
 def write(art: Article, target: Path, opts: RenderOptions) -> None:
     write_bytes(target, to_bytes(art, opts, art.input_path or str(target)))
 
 
+#: A PDF made and read back: its bytes and the text of each page (None: not read).
+Made = tuple[bytes, list[str] | None]
+
+
 def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
-                ) -> list[bytes | Exception]:
-    """Each briefing's PDF (or the error that stopped it), made faster together: each
-    is laid out as its own document, all are written as one PDF (one font pass), and
-    that is split into each one's PDF (`split`: the same pages, fonts, tags, bookmarks
-    and metadata as WeasyPrint writes for it alone, and bytes that do not depend on the
-    batch; a batch of one takes the same route). A PDF variant (its own metadata
-    stream), or a batch `split` cannot cut canonically, is written one at a time."""
+                ) -> list[Made | Exception]:
+    """Each briefing's PDF and the text of its pages (`checked`), or the error that
+    stopped it, made faster together: each is laid out as its own document, all are
+    written as one PDF (one font pass), and that is split into each one's PDF (`split`:
+    the same pages, fonts, tags, bookmarks and metadata as WeasyPrint writes for it
+    alone, and bytes that do not depend on the batch). A piece whose check fails, or
+    that `split` cannot cut canonically, and every briefing of a PDF variant (its own
+    metadata stream), is written alone, and checked again."""
     from .split import Piece, anchors_of, info_of, split
 
-    results: list[bytes | Exception | None] = [None] * len(arts)
+    results: list[Made | Exception | None] = [None] * len(arts)
     laid: list[tuple[int, object, dict]] = []
     css = opts.find("briefing.css").read_text(encoding="utf-8")
     for i, (art, name) in enumerate(zip(arts, names, strict=True)):
         try:
-            check_length(art, opts, name)
-            base = Path(art.base_dir) if art.base_dir else opts.search_path[-1]
-            document, options = lay_out(render_html(art, opts, css=CSS_MARK),
-                                        roots_for(art, opts), base.resolve(), opts, css)
-            if opts.max_pages and len(document.pages) > opts.max_pages:
-                raise OutputError(too_many_pages(len(document.pages), opts.max_pages),
-                                  name or None)
+            document, options = lay_out_article(art, opts, name, css)
             laid.append((i, document, options))
         except Exception as exc:  # this briefing's own failure; the others go on
             results[i] = exc
@@ -229,9 +248,16 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
         except Exception:  # a batch split cannot read: each one written alone
             pieces = None
     for k, (i, document, options) in enumerate(laid):
+        art, name = arts[i], names[i]
+        piece = pieces[k] if pieces is not None else None
         try:
-            piece = pieces[k] if pieces is not None else None
-            results[i] = piece if piece is not None else finish(document, options)
+            if piece is not None:
+                try:
+                    results[i] = checked(art, piece, opts, name)
+                    continue
+                except OutputError:  # the cut lost text: this one is written alone
+                    pass
+            results[i] = checked(art, finish(document, options), opts, name)
         except Exception as exc:
             results[i] = exc
     return results  # type: ignore[return-value]

@@ -25,6 +25,8 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 
+from .join import copy_into
+
 #: Resource names WeasyPrint gives by counting through the whole document (ExtGState
 #: `s3`, form XObjects `x2`, patterns `p0`, shadings `s1`): a briefing's would depend
 #: on the briefings before it in a batch.
@@ -149,7 +151,7 @@ class _SourceTree:
     def __init__(self, src):
         import pikepdf
 
-        from .assemble import _number_tree
+        from .assemble import number_tree
 
         root = src.Root.get("/StructTreeRoot")
         self.root = root
@@ -166,7 +168,7 @@ class _SourceTree:
             pg = elem.get("/Pg")
             index = page_index.get(pg.objgen) if pg is not None else None
             self.by_page.setdefault(index if index is not None else -1, []).append(elem)
-        self.parents = dict(_number_tree(root.get("/ParentTree")))
+        self.parents = dict(number_tree(root.get("/ParentTree")))
         # Cut every link up to the shared Document, wherever it is (linked elements,
         # and margin boxes' ones that WeasyPrint keeps out of the tree but in the
         # parent tree): copying one briefing's elements must never reach the Document,
@@ -215,7 +217,7 @@ def _piece(src, tree: _SourceTree, fonts: _SourceFonts, piece: Piece, start: int
         catalog.Outlines = outline
     for key in ("/MarkInfo", "/ViewerPreferences", "/PageMode", "/PageLayout"):
         if key in src.Root:
-            catalog[key] = _copy(dst, src.Root[key])
+            catalog[key] = copy_into(dst, src.Root[key])
     if piece.lang:
         catalog.Lang = pikepdf.String(piece.lang)
     dst.trailer.Info = dst.make_indirect(
@@ -227,20 +229,6 @@ def _piece(src, tree: _SourceTree, fonts: _SourceFonts, piece: Piece, start: int
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     dst.close()
     return buf.getvalue()
-
-
-def _copy(dst, obj):
-    """`obj` of the batch's PDF in `dst` (direct objects rebuilt around the indirect
-    ones they hold; each indirect object is copied once per piece)."""
-    import pikepdf
-
-    if not isinstance(obj, pikepdf.Object) or obj.is_indirect:
-        return dst.copy_foreign(obj) if isinstance(obj, pikepdf.Object) else obj
-    if isinstance(obj, pikepdf.Array):
-        return pikepdf.Array([_copy(dst, v) for v in obj])
-    if isinstance(obj, pikepdf.Dictionary):
-        return pikepdf.Dictionary({k: _copy(dst, v) for k, v in obj.items()})
-    return obj
 
 
 def _content(page) -> bytes:
@@ -321,12 +309,15 @@ class _SourceFonts:
         import pikepdf
         import uharfbuzz as hb
 
-        from .assemble import _to_unicode, _widths
+        from .assemble import to_unicode, widths_of
 
         key = font.objgen
         if key not in self.read:
             found = None
-            if font.get("/Subtype") == "/Type0":
+            # (a font WeasyPrint encodes through a CMap, because a glyph is missing,
+            # lists the batch's glyphs there: that briefing is written alone)
+            if font.get("/Subtype") == "/Type0" and \
+                    font.get("/Encoding") == pikepdf.Name("/Identity-H"):
                 cid = font.DescendantFonts[0]
                 desc = cid.FontDescriptor
                 program = desc.get("/FontFile3") or desc.get("/FontFile2")
@@ -338,7 +329,7 @@ class _SourceFonts:
                     kind = "truetype"
                 if kind:
                     found = (kind, hb.Face(hb.Blob(program.read_bytes())),
-                             _widths(cid.get("/W")), _to_unicode(font.get("/ToUnicode")))
+                             widths_of(cid.get("/W")), to_unicode(font.get("/ToUnicode")))
             self.read[key] = found
         return self.read[key]
 
@@ -350,7 +341,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
     `sources`: each font resource's `_SourceFonts` entry."""
     import pikepdf
 
-    from .assemble import _cmap, _w_bytes
+    from .assemble import cmap_bytes, w_bytes
     from .fonts import cff_subset, truetype_subset
 
     used = _glyphs_by_font(pages)
@@ -384,7 +375,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
             desc.FontFile2 = dst.make_stream(zlib.compress(data), Filter=flate,
                                              Length1=len(data))
             cid.CIDToGIDMap = dst.make_stream(zlib.compress(table), Filter=flate)
-        cid.W = pikepdf.Object.parse(_w_bytes(widths))
+        cid.W = pikepdf.Object.parse(w_bytes(widths))
         flags = desc.get("/Flags")  # FixedPitch: set when the glyphs shown are one width
         if flags is not None:
             fixed = len(widths) > 1 and len(set(widths.values())) == 1
@@ -394,7 +385,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
             widest = max(widths.values())
             desc.FontBBox = pikepdf.Array([box[0], box[1], int(widest) if float(
                 widest).is_integer() else widest, box[3]])
-        font.ToUnicode = dst.make_stream(zlib.compress(_cmap(text)), Filter=flate)
+        font.ToUnicode = dst.make_stream(zlib.compress(cmap_bytes(text)), Filter=flate)
     return True
 
 
@@ -409,13 +400,13 @@ def _copy_tree(dst, tree: _SourceTree, pages, start: int, end: int) -> None:
     document = dst.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
     for k, v in tree.document_keys.items():
-        document[k] = _copy(dst, v)
+        document[k] = copy_into(dst, v)
     root = dst.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot,
                                                 K=pikepdf.Array([document])))
     document.P = root
     for index in range(start, end):
         for elem in tree.by_page.get(index, []):
-            copied = _copy(dst, elem)
+            copied = copy_into(dst, elem)
             copied.P = document
             document.K.append(copied)
     nums = pikepdf.Array()
@@ -425,7 +416,7 @@ def _copy_tree(dst, tree: _SourceTree, pages, start: int, end: int) -> None:
         value = tree.parents.get(index)
         if value is None:
             continue
-        copied = _copy(dst, value)
+        copied = copy_into(dst, value)
         _adopt(copied, document)
         nums.extend([i, copied])
     next_key = end - start
@@ -434,14 +425,14 @@ def _copy_tree(dst, tree: _SourceTree, pages, start: int, end: int) -> None:
             key = annot.get("/StructParent")
             if key is None or int(key) not in tree.parents:
                 continue
-            copied = _copy(dst, tree.parents[int(key)])
+            copied = copy_into(dst, tree.parents[int(key)])
             _adopt(copied, document)
             annot.StructParent = next_key
             nums.extend([next_key, copied])
             next_key += 1
     root.ParentTree = dst.make_indirect(pikepdf.Dictionary(Nums=nums))
     if "/Namespaces" in tree.root:
-        root.Namespaces = _copy(dst, tree.root.Namespaces)
+        root.Namespaces = copy_into(dst, tree.root.Namespaces)
     dst.Root.StructTreeRoot = root
 
 
@@ -515,7 +506,7 @@ def _outline(src, dst, start: int, end: int):
         visible = 0
         for node, kids in nodes:
             item = dst.make_indirect(pikepdf.Dictionary(
-                Title=node.Title, Dest=_copy(dst, node.Dest), Parent=parent))
+                Title=node.Title, Dest=copy_into(dst, node.Dest), Parent=parent))
             shown = build(item, kids)
             if kids:
                 count = int(node.get("/Count", 0))
