@@ -37,7 +37,8 @@ def test_counting_like_trafilaturas_evaluation():
 
 def test_skips_without_corpus(tmp_path):
     res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "eval.py")],
-                         env={"DOCPIPE_CORPUS": str(tmp_path / "absent"), "PATH": ""},
+                         env={"DOCPIPE_CORPUS": str(tmp_path / "absent"),
+                              "DOCPIPE_CORPUS_ROOT": str(tmp_path / "none"), "PATH": ""},
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0
     assert "skipped" in res.stdout

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import Article, Block, Dropped
-from ..profiles import Profile, patterns
+from ..profiles import Profile, evidence, patterns
 
 STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_END = "。！？!?；;…"
@@ -55,6 +55,11 @@ class Hints:
     source: str = ""
     title_in_lines: bool = True  # False: the lines hold only the article text
     learnt: dict[str, str] = field(default_factory=dict)  # squashed line -> evidence
+    # The extractors' vote (readers/html.py), by index in the lines given to `parse`:
+    # lines to drop and the evidence (a link, a block marked related …), and sentence
+    # lines two extractors keep as the article (no position ends the article before them).
+    voted: dict[int, str] = field(default_factory=dict)
+    keep: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -119,6 +124,8 @@ def _metadata(text: str, profile: Profile, rx: re.Pattern[str]) -> dict[str, str
         return {"published": d[0]} if d and _date_line(text) else None
     if not hits and _is_prose(text) and not _date_line(text):
         return None  # a sentence that opens with its date (2020年11月18日上午，…) is text
+    if len(hits) == 1 and not d and len(text) >= 40 and _is_prose(text[hits[0].end():]):
+        return None  # an interview's question (记者：…，…？) is text, not a byline
     # One label in the middle of a line: only metadata if what precedes is a date.
     if hits and hits[0].start() > 0 and len(hits) < 2 and not starts_with_date \
             and not _DATE.search(text[: hits[0].start()]):
@@ -443,6 +450,10 @@ def parse(
     for i in comments:
         extra[i] = ("comment thread (posting times, reply/like buttons or user names "
                     "around it)", False)
+    keep = {i for i, ln in enumerate(lines) if ln.no - 1 in hints.keep}
+    for i, ln in enumerate(lines):
+        if why := hints.voted.get(ln.no - 1):
+            extra[i] = (f"extractors' vote: {why}", False)
     hits = [_rule_for(ln.text, profile, in_body=False) or extra.get(i)
             for i, ln in enumerate(lines)]
     weights = _weights(lines, hits)
@@ -602,6 +613,12 @@ def parse(
     for idx in range(t_idx + 1, len(lines)):
         ln = lines[idx]
         text = ln.text
+        if footer_from and idx in keep and _is_prose(text) \
+                and footer_from[1] in evidence().interruptions \
+                and not _rule_for(text, profile, in_body=True):
+            art.log.append(f"line {ln.no}: the article goes on after the {footer_from[1]} on "
+                           f"line {footer_from[0]}: two extractors keep this sentence text")
+            footer_from = None
         if footer_from:
             rule = _rule_for(text, profile, in_body=True) or extra.get(idx) or learnt_drop(idx)
             drop(ln, rule[0] if rule else f"footer (after the {footer_from[1]} on line {footer_from[0]})")
@@ -644,6 +661,9 @@ def parse(
                     and not (idx < ce and _text_after(weights, idx) >= _GOES_ON):
                 footer_from = (ln.no, "editor's credit")
             late_date = late_date or bool(body and "published" in m and "published" not in meta)
+            if not body and t_idx >= 0 and "published" in m and "published" not in meta \
+                    and parse_date(m["published"]):
+                art.log.append(f"published: line {ln.no}, the date line under the headline")
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
             continue
@@ -651,7 +671,7 @@ def parse(
             drop(ln, "before the article text: short line without sentence punctuation "
                      "(navigation, share or link)")
             continue
-        if idx > ce:
+        if idx > ce and not (idx in keep and _is_prose(text)):
             footer_from = (ln.no, "end of the article text")
             drop(ln, f"after the article text (the text block ends on line {lines[ce].no}; "
                      "what follows has little sentence text)")
