@@ -179,6 +179,7 @@ class Evidence:
     coverage: float
     doubt_chars: int
     interruptions: tuple[str, ...]
+    toolbar_rules: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -190,7 +191,8 @@ def evidence() -> Evidence:
             boilerplate_classes=re.compile(raw["boilerplate_classes"]),
             link_density=float(raw["link_density"]), agreement=float(raw["agreement"]),
             coverage=float(raw["coverage"]), doubt_chars=int(raw["doubt_chars"]),
-            interruptions=tuple(raw["interruptions"]))
+            interruptions=tuple(raw["interruptions"]),
+            toolbar_rules=tuple(raw["toolbar_rules"]))
     except (re.error, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"[evidence]: {exc}", str(path)) from None
 

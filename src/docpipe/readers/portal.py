@@ -348,13 +348,18 @@ def _find_title(
         order += [m for m in reversed(meta_at) if m < limit and m not in order]
     else:
         order = [m for m in reversed(meta_at) if m < limit]
+    toolbar = evidence().toolbar_rules
     for m in order:
         cands: list[int] = []
-        j = m - 1
-        while j >= 0 and len(cands) < 3 and m - j <= 5:
+        j, skipped = m - 1, 0
+        while j >= 0 and len(cands) < 3 and m - j - skipped <= 5:
             text = lines[j].text
             if j in meta_at:
                 j -= 1
+                continue
+            if hits[j] and hits[j][0] in toolbar and skipped < 20:
+                # share and print buttons, font sizes between the headline and its date
+                j, skipped = j - 1, skipped + 1
                 continue
             if _is_title_like(text) and not hits[j] and not text.startswith(("·", "•", "●")) \
                     and "。" not in text:
