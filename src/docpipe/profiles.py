@@ -175,6 +175,7 @@ class Evidence:
 
     boilerplate_classes: re.Pattern[str]
     link_density: float
+    headline_link_density: float
     agreement: float
     coverage: float
     doubt_chars: int
@@ -189,7 +190,8 @@ def evidence() -> Evidence:
     try:
         return Evidence(
             boilerplate_classes=re.compile(raw["boilerplate_classes"]),
-            link_density=float(raw["link_density"]), agreement=float(raw["agreement"]),
+            link_density=float(raw["link_density"]),
+            headline_link_density=float(raw["headline_link_density"]), agreement=float(raw["agreement"]),
             coverage=float(raw["coverage"]), doubt_chars=int(raw["doubt_chars"]),
             interruptions=tuple(raw["interruptions"]),
             toolbar_rules=tuple(raw["toolbar_rules"]))

@@ -10,6 +10,8 @@ when none decides for article text, docpipe keeps the text and says so (a warnin
   block whose class or id words say related/recommend/promo/share/tag/comment… (words
   the article's own lines do not carry), or, without sentence text, stands before or
   after readability-lxml's article;
+- whatever readability-lxml says, a line that is all link text and no sentence is a
+  headline of another page (or a menu), not the article's;
 - a sentence line that readability-lxml keeps and trafilatura's container misses is
   added when it stands inside that container's span, or the classifier reads it as
   article text too, and nothing marks it as boilerplate;
@@ -74,6 +76,22 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
     keys = {squash(b.text) for b in page.body if b.kind != "image"}
     C = {i for i, x in enumerate(lines) if squash(x) in keys} - comments
     base = T | C
+    rx = _label_regex(profile.labels)
+    want = squash(title)
+
+    def protected(i: int) -> bool:
+        text = lines[i]
+        s = squash(text)
+        return bool(want) and (s == want or len(s) >= 4 and s in want) \
+            or _date_line(text) or bool(_metadata(text, profile, rx)) or _sign_off(text)
+
+    # Whatever the second voter says: a line that is all link text and no sentence, set
+    # between the article's paragraphs, is a headline of another article (or a menu).
+    for i in sorted(base):
+        text = lines[i]
+        if info[i].link_density(text) >= ev.headline_link_density and not _is_prose(text) \
+                and len(squash(text)) >= 6 and not protected(i):
+            out.drop[i] = "all link text and no sentence: a headline of another page"
     p_r, p_base = _prose(lines, R), min(x for x in (_prose(lines, T), _prose(lines, C)) if x) \
         if _prose(lines, T) or _prose(lines, C) else 0
     if not R or not p_r or _prose(lines, R & base) < ev.agreement * p_r \
@@ -81,19 +99,12 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
         out.log.append(f"extraction: readability-lxml's reading ({len(R)} line(s), {p_r} "
                        f"characters of sentence text) is not where the others read the "
                        "article: not counted")
+        _log_drops(out)
         return out
     out.counted = True
-    rx = _label_regex(profile.labels)
-    want = squash(title)
     first_r, last_r = min(R), max(R)
     # Class/id words the article's own lines carry are no evidence against a line.
     own_words = {w for i in R for w in ev.boilerplate_classes.findall(info[i].words)}
-
-    def protected(i: int) -> bool:
-        text = lines[i]
-        s = squash(text)
-        return bool(want) and (s == want or len(s) >= 4 and s in want) \
-            or _date_line(text) or bool(_metadata(text, profile, rx)) or _sign_off(text)
 
     def against(i: int) -> str:
         text = lines[i]
@@ -108,7 +119,7 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
             return f"no sentence text, {where} readability-lxml's article"
         return ""
 
-    for i in sorted(base - R):
+    for i in sorted(base - R - set(out.drop)):
         if not protected(i) and (why := against(i)):
             out.drop[i] = why
     if T:
@@ -119,14 +130,18 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
                     and not _rule_for(text, profile, in_body=True):
                 out.add.append(i)
     out.keep = {i for i in (T & R) | set(out.add) if _is_prose(lines[i])}
-    if out.drop:
-        out.log.append(f"extraction: {len(out.drop)} line(s) that readability-lxml leaves "
-                       "out dropped on the markup's evidence (links, related/share blocks, "
-                       "no sentence text outside its article); --explain lists them")
+    _log_drops(out)
     if out.add:
         out.log.append(f"extraction: {len(out.add)} sentence line(s) that trafilatura's "
                        "container misses kept: readability-lxml reads them as article text")
     return out
+
+
+def _log_drops(out: Vote) -> None:
+    if out.drop:
+        out.log.append(f"extraction: {len(out.drop)} line(s) dropped on the markup's evidence "
+                       "(link text, related/share blocks, no sentence text outside "
+                       "readability-lxml's article); --explain lists them")
 
 
 def doubts(art: Article, lines: list[str], result: Vote, kept: list[int]) -> list[str]:
