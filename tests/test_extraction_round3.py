@@ -222,3 +222,21 @@ def test_sentence_text_only_one_library_keeps_is_a_warning_not_a_silent_choice()
     [warning] = doubts(art, lines, alone, list(range(5)))
     assert warning.startswith("extractors disagree: 2 sentence line(s)")
     assert doubts(art, lines, Vote(counted=False), list(range(5))) == []
+
+
+def test_related_box_inside_the_article_does_not_end_it():
+    """A 推荐阅读 box set between two parts of the article: its heading and its list go,
+    the article's second part stays (copied text and saved page)."""
+    more = [
+        "回顾这一年，小镇经历了三次颱風，每一次都考验著居民的耐心與政府的應變能力，也讓大家更懂得互相扶持。",
+        "有人說災難讓人看清很多事情，也讓這個原本冷清的小鎮重新熱鬧起來，年輕人紛紛回鄉幫忙。",
+        "新的一年已經開始，但願這是個平安順利的一年，我們也會繼續記錄小鎮的每一個變化。",
+    ]
+    box = "<div>推荐阅读</div><ul>" + "".join(
+        f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(
+            ["港口擴建工程開工", "漁會改選結果出爐", "海岸步道全線開放", "老街商圈推出優惠"])) + "</ul>"
+    html = page("".join(p(x) for x in PARAS) + box + "".join(p(x) for x in more))
+    for kind, art in both(html):
+        text = art.kept_text()
+        assert all(x in text for x in PARAS + more), kind
+        assert "港口擴建工程開工" not in text and "推荐阅读" not in text, kind

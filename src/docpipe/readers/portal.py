@@ -565,9 +565,16 @@ def parse(
                  and _text_after(weights, i) >= _GOES_ON
                  # a notice's own heading (免责声明, 郑 重 声 明): what follows is the notice
                  and not (hits[i][0] == "disclaimer" and len(squash(lines[i].text)) <= 20)}
+    # A related-links box set inside the article (the text block spans it, and much
+    # sentence text follows it): its heading and the list under it go, the article goes on.
+    boxes = {i for i in range(max(cs, 0), ce) if hits[i] and hits[i][1] and i not in suspended
+             and hits[i][0] == "related"
+             and sum(w for w in weights[i + 1: ce + 1] if w > 0) >= _GOES_ON}
+    suspended |= boxes
     for i in sorted(suspended):
         art.log.append(f"line {lines[i].no}: rule {hits[i][0]!r} does not end the article: "
                        "its text goes on after it")
+    in_box: tuple[int, str] | None = None  # the list under a box's heading
 
     owner = (profile.site_name or hints.site or _site_from_copyright(lines)) if hints.learnt \
         else ""
@@ -650,7 +657,13 @@ def parse(
                 meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             if rule[1] and (body or idx >= cs) and idx not in suspended:
                 footer_from = (ln.no, rule[0])
+            if idx in boxes:
+                in_box = (ln.no, rule[0])
             continue
+        if in_box and not _is_prose(text):
+            drop(ln, f"{in_box[1]} (the list under line {in_box[0]}, inside the article)")
+            continue
+        in_box = None
         if (lead := _split_label(text, profile.lead_labels)) is not None and not art.lead:
             art.lead = lead
             pending = "" if lead else "lead"
