@@ -240,3 +240,13 @@ def test_related_box_inside_the_article_does_not_end_it():
         text = art.kept_text()
         assert all(x in text for x in PARAS + more), kind
         assert "港口擴建工程開工" not in text and "推荐阅读" not in text, kind
+
+
+def test_headline_broken_over_two_lines_in_copied_text_is_joined():
+    """Copied text sets blocks apart by blank lines; a headline broken by <br> shows as
+    two lines with none between them."""
+    text = "\n\n".join(["首頁", "要聞動態", "縣府延續多項到期補助政策協助漁民\n預計三年減輕負擔二十億元",
+                        "發布日期：2023-09-05 08:52", *PARAS, "主辦單位：海岸縣政府"])
+    art = text_article(text)
+    assert art.title == "縣府延續多項到期補助政策協助漁民預計三年減輕負擔二十億元"
+    assert all(x in art.kept_text() for x in PARAS)

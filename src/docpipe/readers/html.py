@@ -25,6 +25,7 @@ from .. import profiles
 from ..decode import decode, xml_safe
 from ..errors import InputError
 from ..model import Article, Block
+from ..profiles import patterns
 from . import ReadOptions, vote
 from .portal import STRIP, Hints, clean, parse, parse_date, squash
 
@@ -103,7 +104,9 @@ def page_title(tree, site: str = "") -> tuple[str, str]:
         s = squash(text)
         return any(s in full and len(s) >= 0.5 * len(head) for full, head in refs)
 
-    heads = [h for h in (_text_of(h) for h in tree.iter("h1")) if 4 <= len(h) <= 120]
+    never = patterns().not_headline  # a byline, a blog's name … (rules/generic.toml)
+    heads = [h for h in (_text_of(h) for h in tree.iter("h1"))
+             if 4 <= len(h) <= 120 and not never.search(h)]
     for h in sorted(heads, key=len, reverse=True):
         if agrees(h):
             return h, "the page's h1 (matches its <title>)"

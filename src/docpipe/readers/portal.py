@@ -490,6 +490,9 @@ def parse(
         # A headline set on two lines, 主题 / ——副题, or broken after a connective
         # (…购买外汇及 / 调整…的决议): joined, whichever of them was found.
         prv, nxt = t_idx - 1, t_idx + 1
+        gaps = [b.no - a.no for a, b in zip(lines, lines[1:], strict=False)]
+        spaced = hints.title_in_lines and len(gaps) >= 6 \
+            and sum(g > 1 for g in gaps) >= 0.8 * len(gaps)
         while prv >= 0 and len(title_lines) < 3 and not hits[prv] \
                 and _is_title_like(lines[prv].text) \
                 and not _DASH_START.match(lines[prv].text) and (
@@ -499,7 +502,13 @@ def parse(
                     # 全国人民代表大会常务委员会 / 关于…的决议: the issuing body opens it
                     or art.title.startswith(("关于", "關於"))
                     and p.sign_org.search(squash(lines[prv].text))
-                    and _only_here(lines, prv)):
+                    and _only_here(lines, prv)
+                    # copied text that sets blocks apart by blank lines: a line right above
+                    # the headline, with no blank line between, is its first half (<br>)
+                    or spaced and lines[prv].no == lines[prv + 1].no - 1
+                    and (prv == 0 or lines[prv - 1].no < lines[prv].no - 1)
+                    and len(squash(lines[prv].text)) >= 8
+                    and not _ANY_PUNCT.search(lines[prv].text)):
             art.title = lines[prv].text + art.title
             art.log.append(f"title: line {lines[prv].no} joined, the headline goes on below it")
             title_lines.add(prv)
