@@ -29,7 +29,7 @@ help:
 	@echo "make briefings  rebuild changed per-page briefings in $(OUT)/ (use -j4; TO=tw: $(OUT)/tw/)"
 	@echo "make pack       build the samples briefing pack in $(OUT)/pack/"
 	@echo "make bench      speed and size benchmarks -> benchmarks/results.json"
-	@echo "make eval       extraction scores on ../shared/corpus/dev and dev2 (when present)"
+	@echo "make eval       extraction scores on ../shared/corpus/dev, dev2, dev3 (when present)"
 	@echo "make lint       ruff"
 	@echo "make docs       regenerate docs/cli.md from the commands' --help"
 

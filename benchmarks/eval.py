@@ -3,12 +3,16 @@
 Per page, each `with` snippet found in the kept text is a true positive (missing: a false
 negative); each `without` snippet found is a false positive (absent: a true negative).
 Precision, recall and F1 are over all snippets of all pages; title and date accuracy are
-per page. Scored: docpipe on the page's `.txt` and on its `.html`, trafilatura on the
-`.html`, and the unchanged text (the naive baseline), all in one run.
+per page. Scored in one table per corpus: docpipe on the page's `.txt` (copied text) and
+on its `.html`, readability-lxml and trafilatura on the `.html` (default settings, their
+own titles and dates), and the unchanged text (the naive baseline).
 
-    python benchmarks/eval.py [--pages] [--together]      # corpus: DOCPIPE_CORPUS or
-                                                          # ../shared/corpus/dev
-Exit 0 with a message when the corpus is absent.
+    python benchmarks/eval.py [--pages] [--together]
+
+Corpora: `dev`, `dev2` and `dev3` beside the project (../shared/corpus/, or the folder in
+DOCPIPE_CORPUS_ROOT), each on its own, plus every folder named in DOCPIPE_CORPUS (paths
+joined by the path separator).
+Exit 0 with a message when no corpus is present.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Scores:
     dates: int = 0
     pages: int = 0
     has_meta: bool = True
+    has_date: bool = True  # readability-lxml reads no date: shown as "-"
     misses: list[str] = field(default_factory=list)
 
     def add(self, label: dict, kept: str, title: str | None, date: str | None) -> None:
@@ -144,6 +149,25 @@ def _trafilatura(label: dict, corpus: Path):
     return (doc.text or ""), doc.title, doc.date
 
 
+def _html_text(html: str) -> str:
+    """The text of an HTML fragment, one line per block element."""
+    from docpipe.readers.html import parse_html, visible_lines
+
+    return "\n".join(visible_lines(parse_html(html)))
+
+
+def _readability(label: dict, corpus: Path):
+    from readability import Document
+
+    from docpipe.decode import decode
+    from docpipe.readers.html import declared_charset
+
+    data = (corpus / f"{label['id']}.html").read_bytes()
+    html = decode(data, declared=declared_charset(data)).text
+    doc = Document(html)
+    return _html_text(doc.summary(html_partial=True)), doc.short_title(), None
+
+
 def _naive(label: dict, corpus: Path):
     text = (corpus / f"{label['id']}.txt").read_text(encoding="utf-8")
     return text, None, None
@@ -162,6 +186,7 @@ def evaluate(corpus: Path, together: bool = False) -> list[Scores]:
     systems: list[tuple[Scores, Extractor]] = [
         (Scores("docpipe .txt"), _docpipe("txt", together, learnt)),
         (Scores("docpipe .html"), _docpipe("html", together, learnt)),
+        (Scores("readability .html", has_date=False), _readability),
         (Scores("trafilatura .html"), _trafilatura),
         (Scores("unchanged .txt", has_meta=False), _naive),
     ]
@@ -178,36 +203,45 @@ def evaluate(corpus: Path, together: bool = False) -> list[Scores]:
 
 def table(results: list[Scores], corpus: Path) -> str:
     n = results[0].pages if results else 0
-    rows = [f"dev corpus: {corpus} ({n} pages, 8 snippets each)",
+    rows = [f"corpus {corpus.name}: {corpus} ({n} pages, 8 snippets each; .txt: copied "
+            "text, .html: saved page)",
             f"{'system':<20}{'precision':>10}{'recall':>8}{'F1':>7}{'title':>7}{'date':>7}"
             f"{'TP':>5}{'FN':>4}{'FP':>4}{'TN':>4}"]
     for s in results:
         title = f"{s.title_acc:7.2f}" if s.has_meta else f"{'-':>7}"
-        date = f"{s.date_acc:7.2f}" if s.has_meta else f"{'-':>7}"
+        date = f"{s.date_acc:7.2f}" if s.has_meta and s.has_date else f"{'-':>7}"
         rows.append(f"{s.name:<20}{s.precision:10.2f}{s.recall:8.2f}{s.f1:7.2f}{title}{date}"
                     f"{s.tp:5d}{s.fn:4d}{s.fp:4d}{s.tn:4d}")
     return "\n".join(rows)
 
 
+DEV_SETS = ("dev", "dev2", "dev3")
+
+
 def corpora() -> list[Path]:
-    """The labelled folders to score: DOCPIPE_CORPUS (paths joined by the path separator),
-    else `dev` and `dev2` beside the project, each reported on its own."""
+    """The labelled folders to score, each reported on its own: `dev`, `dev2` and `dev3`
+    beside the project, then every folder in DOCPIPE_CORPUS (paths joined by the path
+    separator) that is not one of them."""
+    root = Path(os.environ.get("DOCPIPE_CORPUS_ROOT") or DEFAULT_CORPUS.parent)
+    found = [root / name for name in DEV_SETS]
     if env := os.environ.get("DOCPIPE_CORPUS"):
-        return [Path(p) for p in env.split(os.pathsep) if p]
-    return [DEFAULT_CORPUS, DEFAULT_CORPUS.parent / "dev2"]
+        seen = {p.resolve() for p in found}
+        found += [Path(p) for p in env.split(os.pathsep) if p and Path(p).resolve() not in seen]
+    return found
 
 
 def main(argv: list[str]) -> int:
     found = [c for c in corpora() if c.is_dir() and label_file(c)]
     if not found:
-        print(f"eval: skipped, no labelled corpus at {DEFAULT_CORPUS} (set DOCPIPE_CORPUS)")
+        print(f"eval: skipped, no labelled corpus at {DEFAULT_CORPUS.parent} (set "
+              "DOCPIPE_CORPUS)")
         return 0
     sys.path.insert(0, str(ROOT / "src"))
     for corpus in found:
         results = evaluate(corpus, together="--together" in argv)
         print(table(results, corpus))
         if "--pages" in argv:
-            for s in results[:3]:
+            for s in results[:4]:
                 for miss in s.misses:
                     print(f"  [{s.name}] {miss}")
         print()

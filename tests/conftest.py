@@ -32,9 +32,10 @@ def corpus() -> Path:
     return CORPUS
 
 
-@pytest.fixture(params=["dev", "dev2"])
+@pytest.fixture(params=["dev", "dev2", "dev3"])
 def labelled(request) -> Path:
-    """Each labelled corpus folder beside the project (dev, dev2), skipped when absent."""
+    """Each labelled corpus folder beside the project (dev, dev2, dev3), skipped when
+    absent."""
     folder = CORPUS.parent / request.param
     if not any(folder.glob("*.jsonl")):
         pytest.skip(f"corpus not present at {folder}")

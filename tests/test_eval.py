@@ -37,7 +37,8 @@ def test_counting_like_trafilaturas_evaluation():
 
 def test_skips_without_corpus(tmp_path):
     res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "eval.py")],
-                         env={"DOCPIPE_CORPUS": str(tmp_path / "absent"), "PATH": ""},
+                         env={"DOCPIPE_CORPUS": str(tmp_path / "absent"),
+                              "DOCPIPE_CORPUS_ROOT": str(tmp_path / "none"), "PATH": ""},
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0
     assert "skipped" in res.stdout
@@ -68,14 +69,14 @@ def test_scores_hold_when_pages_are_read_together(corpus):
     assert results["docpipe .html"].recall >= 0.97
 
 
-def test_targets_on_dev_and_dev2(labelled):
-    """Issue 9's bar, each set on its own: F1 >= 0.97, recall >= 0.99, titles and dates
+def test_targets_on_dev_dev2_and_dev3(labelled):
+    """Issue 21's bar, each set on its own: F1 >= 0.98, recall >= 0.99, titles and dates
     >= 0.95, and no page whose article is lost (recall 0), from text and from HTML."""
     ev = eval_module()
     results = {s.name: s for s in ev.evaluate(labelled)}
     for name in ("docpipe .txt", "docpipe .html"):
         s = results[name]
-        assert s.f1 >= 0.97 and s.recall >= 0.99, (name, s.misses)
+        assert s.f1 >= 0.98 and s.recall >= 0.99, (name, s.misses)
         assert s.title_acc >= 0.95 and s.date_acc >= 0.95, (name, s.misses)
         lost = [m.split(":")[0] for m in s.misses if ": error " in m]
         assert not lost, (name, lost)

@@ -169,6 +169,36 @@ def patterns() -> Patterns:
         raise UsageError(f"[patterns]: {exc}", str(path)) from None
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """How the extractors' disagreements are weighed: `[evidence]` of generic.toml."""
+
+    boilerplate_classes: re.Pattern[str]
+    link_density: float
+    headline_link_density: float
+    agreement: float
+    coverage: float
+    doubt_chars: int
+    interruptions: tuple[str, ...]
+    toolbar_rules: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def evidence() -> Evidence:
+    path = RULES_DIR / "generic.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))["evidence"]
+    try:
+        return Evidence(
+            boilerplate_classes=re.compile(raw["boilerplate_classes"]),
+            link_density=float(raw["link_density"]),
+            headline_link_density=float(raw["headline_link_density"]), agreement=float(raw["agreement"]),
+            coverage=float(raw["coverage"]), doubt_chars=int(raw["doubt_chars"]),
+            interruptions=tuple(raw["interruptions"]),
+            toolbar_rules=tuple(raw["toolbar_rules"]))
+    except (re.error, KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"[evidence]: {exc}", str(path)) from None
+
+
 @lru_cache(maxsize=8)
 def generic() -> Profile:
     return _load(RULES_DIR / "generic.toml")

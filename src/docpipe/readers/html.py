@@ -17,6 +17,7 @@ trafilatura and lxml are imported inside functions: the CLI does not pay for the
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,7 +25,8 @@ from .. import profiles
 from ..decode import decode, xml_safe
 from ..errors import InputError
 from ..model import Article, Block
-from . import ReadOptions
+from ..profiles import patterns
+from . import ReadOptions, vote
 from .portal import STRIP, Hints, clean, parse, parse_date, squash
 
 _META_CHARSET = re.compile(
@@ -102,7 +104,9 @@ def page_title(tree, site: str = "") -> tuple[str, str]:
         s = squash(text)
         return any(s in full and len(s) >= 0.5 * len(head) for full, head in refs)
 
-    heads = [h for h in (_text_of(h) for h in tree.iter("h1")) if 4 <= len(h) <= 120]
+    never = patterns().not_headline  # a byline, a blog's name … (rules/generic.toml)
+    heads = [h for h in (_text_of(h) for h in tree.iter("h1"))
+             if 4 <= len(h) <= 120 and not never.search(h)]
     for h in sorted(heads, key=len, reverse=True):
         if agrees(h):
             return h, "the page's h1 (matches its <title>)"
@@ -158,21 +162,57 @@ def parse_html(text: str):
     return lxml_html.document_fromstring(text, parser=parser)
 
 
+@dataclass(frozen=True)
+class LineInfo:
+    """What the markup says about one visible line: how many of its characters are link
+    text, and the class/id words of the elements around it (innermost last)."""
+
+    linked: int = 0
+    words: str = ""
+
+    def link_density(self, text: str) -> float:
+        n = len(squash(text))
+        return min(1.0, self.linked / n) if n else 0.0
+
+
 def visible_lines(tree) -> list[str]:
     """The page's text as a browser shows it: one line per block element, every character
-    of the markup's text kept (forms included: whole government portals sit in one).
+    of the markup's text kept (forms included: whole government portals sit in one)."""
+    return marked_lines(tree)[0]
+
+
+def marked_lines(tree) -> tuple[list[str], list[LineInfo]]:
+    """The page's visible lines (see `visible_lines`) and, for each, its `LineInfo`.
     Walked with an explicit stack, so no nesting depth loses block structure."""
     out: list[str] = [""]
+    linked: list[int] = [0]
+    ctx: list[str] = [""]
+    words: list[str] = []  # class/id words of the open elements
+    in_link = 0
     body = tree.body if tree.body is not None else tree
+
+    def add(text: str) -> None:
+        out[-1] += text
+        if in_link:
+            linked[-1] += len(text) - sum(map(text.count, " \t\n\r\f\u00a0\u3000"))
+
+    def new_line() -> None:
+        out.append("")
+        linked.append(0)
+        ctx.append(" ".join(w for w in words if w))
+
     # (element, None) opens an element; (element, block) closes it.
     stack: list[tuple[object, bool | None]] = [(body, None)]
     while stack:
         el, closing = stack.pop()
         if closing is not None:
+            words.pop()
+            if el.tag == "a":
+                in_link -= 1
             if closing:
-                out.append("")
+                new_line()
             if el.tail:
-                out[-1] += el.tail
+                add(el.tail)
             continue
         tag = el.tag if isinstance(el.tag, str) else ""
         style = (el.get("style") or "").replace(" ", "").lower() if tag else ""
@@ -180,18 +220,28 @@ def visible_lines(tree) -> list[str]:
             or "visibility:hidden" in style or el.get("hidden") is not None
         if hidden:
             if el.tail and el is not body:
-                out[-1] += el.tail
+                add(el.tail)
             continue
         block = tag not in _INLINE
+        words.append(f"{el.get('class') or ''} {el.get('id') or ''}".strip().lower())
+        if tag == "a":
+            in_link += 1
         if block:
-            out.append("")
+            new_line()
         if tag == "br":
-            out.append("")
+            new_line()
         if el.text:
-            out[-1] += el.text
+            add(el.text)
         stack.append((el, block) if el is not body else (el, False))
         stack.extend((child, None) for child in reversed(el))
-    return [x for x in (clean(_HTML_SPACE.sub(" ", t)) for t in out) if x]
+    lines: list[str] = []
+    info: list[LineInfo] = []
+    for text, n, w in zip(out, linked, ctx, strict=True):
+        raw = _HTML_SPACE.sub(" ", text)
+        if x := clean(raw):
+            lines.append(x)
+            info.append(LineInfo(n, w))  # link characters, white space not counted
+    return lines, info
 
 
 def _local_image(src: str, base: Path) -> str:
@@ -392,7 +442,9 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
     title = xml_safe(title)  # character references (&#1;) can spell what bytes could not
     published = page_date(tree)
 
-    page_lines = [x for x in (xml_safe(line) for line in visible_lines(tree)) if x.strip()]
+    seen = [(y, inf) for x, inf in zip(*marked_lines(tree), strict=True)
+            if (y := xml_safe(x)).strip()]
+    page_lines, info = [x for x, _ in seen], [inf for _, inf in seen]
     if not page_lines:
         raise InputError("no article text found: the page has no visible text", path)
     root = _extract(tree, url)
@@ -419,28 +471,44 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         log.append(f"extraction: {len(comments & set(chosen))} line(s) of trafilatura's "
                    "container are a reader-comment thread: left out of it")
     chosen = _widen(chosen, page_lines, page, comments, log)
-    lines = [page_lines[i] for i in chosen if i not in comments]
-    art = parse(lines, profile, Hints(title=title, site=site, url=url, title_in_lines=False,
-                                      learnt=learnt), path=path) if lines else None
+    # The second voter: readability-lxml's article, weighed against the other two.
+    second = vote.second_reading(tree, url)
+    if second is None:
+        log.append("extraction: readability-lxml failed on the page: not counted")
+    voted = vote.vote(page_lines, info, chosen, _in_page(second or [], page_lines), page,
+                      comments, title, profile)
+    log += voted.log
+    chosen = sorted((set(chosen) | set(voted.add)) - comments)
+    lines = [page_lines[i] for i in chosen]
+
+    def hints_for(idx: list[int], **kw) -> Hints:
+        at = {i: n for n, i in enumerate(idx)}
+        return Hints(site=site, url=url, learnt=learnt, **kw,
+                     voted={at[i]: why for i, why in voted.drop.items() if i in at},
+                     keep=frozenset(at[i] for i in voted.keep if i in at))
+
+    art = parse(lines, profile, hints_for(chosen, title=title, title_in_lines=False),
+                path=path) if lines else None
     visible = sum(len(x) for x in page_lines)
     kept = sum(len(x) for x in lines)
     own, other = _prose_chars(page), _prose_chars(art)
+    whole = False
     if art is None or not any(b.kind == "para" for b in art.body):
         found = "found no main content" if art is None else \
             "kept a container with no article text in it (comments, links, lists)"
         log.append(f"extraction: trafilatura {found}; docpipe's line classifier read the "
                    "page's visible text instead (its dropped lines are listed)")
-        art, page = page, None
+        whole = True
     elif kept >= 0.9 * visible and len(page_lines) >= 6:
         log.append("extraction: trafilatura kept the whole page as one block; docpipe's line "
                    "classifier read the page's visible text instead (its dropped lines are "
                    "listed)")
-        art, page = page, None
+        whole = True
     elif own >= 2 * other + 200 and page.title:
         log.append(f"extraction: trafilatura's container holds {other} characters of article "
                    f"text, the page's text around its headline {own}: the line classifier's "
                    "reading is used (its dropped lines are listed)")
-        art, page = page, None
+        whole = True
     else:
         log.append(
             f"extraction: trafilatura kept {len(lines)} paragraphs ({kept} characters) of "
@@ -450,6 +518,12 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
             art.warnings.append(
                 f"extractors disagree: the library's container holds {other} characters of "
                 f"article text, the page's text around its headline {own}; check the briefing")
+    if whole:
+        if voted.drop or voted.keep:  # the classifier's reading again, with the vote
+            page = parse(page_lines, profile, hints_for(
+                list(range(len(page_lines))), title=title if strong else ""), path=path)
+        art, page, chosen = page, None, list(range(len(page_lines)))
+    art.warnings += vote.doubts(art, page_lines, voted, chosen)
     if title and not art.title:
         art.title = title
     if page is not None and page.title and (not title or title_why.startswith("<title>")) \
@@ -472,6 +546,15 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
                 filled.append(name)
         if filled:
             art.log.append("metadata from the page's visible text: " + ", ".join(filled))
+        by_headline = next((x for x in page.log if x.startswith("published:") and "headline"
+                            in x), "")
+        if page.published and art.published != page.published and by_headline \
+                and squash(page.title) == squash(art.title):
+            # The date line by the article's headline beats any other date line the
+            # container holds (a sidebar's list of newer articles with their dates).
+            art.log.append(f"published: {page.published} from the page's text ("
+                           f"{by_headline.removeprefix('published: ')}), not {art.published}")
+            art.published = page.published
     if not art.published and published:
         art.published = published
         art.log.append("published: from the page's <meta> tags")

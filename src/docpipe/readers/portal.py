@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import Article, Block, Dropped
-from ..profiles import Profile, patterns
+from ..profiles import Profile, evidence, patterns
 
 STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_END = "。！？!?；;…"
@@ -55,6 +55,11 @@ class Hints:
     source: str = ""
     title_in_lines: bool = True  # False: the lines hold only the article text
     learnt: dict[str, str] = field(default_factory=dict)  # squashed line -> evidence
+    # The extractors' vote (readers/html.py), by index in the lines given to `parse`:
+    # lines to drop and the evidence (a link, a block marked related …), and sentence
+    # lines two extractors keep as the article (no position ends the article before them).
+    voted: dict[int, str] = field(default_factory=dict)
+    keep: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -119,6 +124,8 @@ def _metadata(text: str, profile: Profile, rx: re.Pattern[str]) -> dict[str, str
         return {"published": d[0]} if d and _date_line(text) else None
     if not hits and _is_prose(text) and not _date_line(text):
         return None  # a sentence that opens with its date (2020年11月18日上午，…) is text
+    if len(hits) == 1 and not d and len(text) >= 40 and _is_prose(text[hits[0].end():]):
+        return None  # an interview's question (记者：…，…？) is text, not a byline
     # One label in the middle of a line: only metadata if what precedes is a date.
     if hits and hits[0].start() > 0 and len(hits) < 2 and not starts_with_date \
             and not _DATE.search(text[: hits[0].start()]):
@@ -341,13 +348,18 @@ def _find_title(
         order += [m for m in reversed(meta_at) if m < limit and m not in order]
     else:
         order = [m for m in reversed(meta_at) if m < limit]
+    toolbar = evidence().toolbar_rules
     for m in order:
         cands: list[int] = []
-        j = m - 1
-        while j >= 0 and len(cands) < 3 and m - j <= 5:
+        j, skipped = m - 1, 0
+        while j >= 0 and len(cands) < 3 and m - j - skipped <= 5:
             text = lines[j].text
             if j in meta_at:
                 j -= 1
+                continue
+            if hits[j] and hits[j][0] in toolbar and skipped < 20:
+                # share and print buttons, font sizes between the headline and its date
+                j, skipped = j - 1, skipped + 1
                 continue
             if _is_title_like(text) and not hits[j] and not text.startswith(("·", "•", "●")) \
                     and "。" not in text:
@@ -443,6 +455,10 @@ def parse(
     for i in comments:
         extra[i] = ("comment thread (posting times, reply/like buttons or user names "
                     "around it)", False)
+    keep = {i for i, ln in enumerate(lines) if ln.no - 1 in hints.keep}
+    for i, ln in enumerate(lines):
+        if why := hints.voted.get(ln.no - 1):
+            extra[i] = (f"extractors' vote: {why}", False)
     hits = [_rule_for(ln.text, profile, in_body=False) or extra.get(i)
             for i, ln in enumerate(lines)]
     weights = _weights(lines, hits)
@@ -474,6 +490,9 @@ def parse(
         # A headline set on two lines, 主题 / ——副题, or broken after a connective
         # (…购买外汇及 / 调整…的决议): joined, whichever of them was found.
         prv, nxt = t_idx - 1, t_idx + 1
+        gaps = [b.no - a.no for a, b in zip(lines, lines[1:], strict=False)]
+        spaced = hints.title_in_lines and len(gaps) >= 6 \
+            and sum(g > 1 for g in gaps) >= 0.8 * len(gaps)
         while prv >= 0 and len(title_lines) < 3 and not hits[prv] \
                 and _is_title_like(lines[prv].text) \
                 and not _DASH_START.match(lines[prv].text) and (
@@ -483,7 +502,13 @@ def parse(
                     # 全国人民代表大会常务委员会 / 关于…的决议: the issuing body opens it
                     or art.title.startswith(("关于", "關於"))
                     and p.sign_org.search(squash(lines[prv].text))
-                    and _only_here(lines, prv)):
+                    and _only_here(lines, prv)
+                    # copied text that sets blocks apart by blank lines: a line right above
+                    # the headline, with no blank line between, is its first half (<br>)
+                    or spaced and lines[prv].no == lines[prv + 1].no - 1
+                    and (prv == 0 or lines[prv - 1].no < lines[prv].no - 1)
+                    and len(squash(lines[prv].text)) >= 8
+                    and not _ANY_PUNCT.search(lines[prv].text)):
             art.title = lines[prv].text + art.title
             art.log.append(f"title: line {lines[prv].no} joined, the headline goes on below it")
             title_lines.add(prv)
@@ -549,9 +574,16 @@ def parse(
                  and _text_after(weights, i) >= _GOES_ON
                  # a notice's own heading (免责声明, 郑 重 声 明): what follows is the notice
                  and not (hits[i][0] == "disclaimer" and len(squash(lines[i].text)) <= 20)}
+    # A related-links box set inside the article (the text block spans it, and much
+    # sentence text follows it): its heading and the list under it go, the article goes on.
+    boxes = {i for i in range(max(cs, 0), ce) if hits[i] and hits[i][1] and i not in suspended
+             and hits[i][0] == "related"
+             and sum(w for w in weights[i + 1: ce + 1] if w > 0) >= _GOES_ON}
+    suspended |= boxes
     for i in sorted(suspended):
         art.log.append(f"line {lines[i].no}: rule {hits[i][0]!r} does not end the article: "
                        "its text goes on after it")
+    in_box: tuple[int, str] | None = None  # the list under a box's heading
 
     owner = (profile.site_name or hints.site or _site_from_copyright(lines)) if hints.learnt \
         else ""
@@ -602,6 +634,12 @@ def parse(
     for idx in range(t_idx + 1, len(lines)):
         ln = lines[idx]
         text = ln.text
+        if footer_from and idx in keep and _is_prose(text) \
+                and footer_from[1] in evidence().interruptions \
+                and not _rule_for(text, profile, in_body=True):
+            art.log.append(f"line {ln.no}: the article goes on after the {footer_from[1]} on "
+                           f"line {footer_from[0]}: two extractors keep this sentence text")
+            footer_from = None
         if footer_from:
             rule = _rule_for(text, profile, in_body=True) or extra.get(idx) or learnt_drop(idx)
             drop(ln, rule[0] if rule else f"footer (after the {footer_from[1]} on line {footer_from[0]})")
@@ -628,7 +666,13 @@ def parse(
                 meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             if rule[1] and (body or idx >= cs) and idx not in suspended:
                 footer_from = (ln.no, rule[0])
+            if idx in boxes:
+                in_box = (ln.no, rule[0])
             continue
+        if in_box and not _is_prose(text):
+            drop(ln, f"{in_box[1]} (the list under line {in_box[0]}, inside the article)")
+            continue
+        in_box = None
         if (lead := _split_label(text, profile.lead_labels)) is not None and not art.lead:
             art.lead = lead
             pending = "" if lead else "lead"
@@ -644,6 +688,9 @@ def parse(
                     and not (idx < ce and _text_after(weights, idx) >= _GOES_ON):
                 footer_from = (ln.no, "editor's credit")
             late_date = late_date or bool(body and "published" in m and "published" not in meta)
+            if not body and t_idx >= 0 and "published" in m and "published" not in meta \
+                    and parse_date(m["published"]):
+                art.log.append(f"published: line {ln.no}, the date line under the headline")
             meta = {**meta, **{k: v for k, v in m.items() if k not in meta}}
             drop(ln, "metadata")
             continue
@@ -651,7 +698,7 @@ def parse(
             drop(ln, "before the article text: short line without sentence punctuation "
                      "(navigation, share or link)")
             continue
-        if idx > ce:
+        if idx > ce and not (idx in keep and _is_prose(text)):
             footer_from = (ln.no, "end of the article text")
             drop(ln, f"after the article text (the text block ends on line {lines[ce].no}; "
                      "what follows has little sentence text)")
