@@ -280,17 +280,12 @@ def _read_back(job: PackJob, data: bytes, notes: list[str], stamps: list[str],
 def _page_sources(fronts: list[bytes], parts, stamps: list[str],
                   texts: dict[str, list[str]]):
     """Each page's source (`verify.PageSource`) in pack order, and each part's first
-    page; the parts' texts not given are read now, two at a time."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    page; the parts' texts not given are read now."""
     from .. import verify
 
     verify.extractor()  # CheckUnavailable before anything is read
-    todo = [str(p.path) for p in parts if str(p.path) not in texts]
-    with ThreadPoolExecutor(2) as pool:
-        read = dict(zip(todo, pool.map(lambda path: verify.pdf_texts(Path(path)), todo),
-                        strict=True))
-        front_texts = list(pool.map(verify.pdf_texts, fronts))
+    read = {str(p.path): verify.pdf_texts(p.path) for p in parts if str(p.path) not in texts}
+    front_texts = [verify.pdf_texts(data) for data in fronts]
     sources: list[verify.PageSource] = []
     for pages in front_texts:
         sources += [verify.PageSource(t, "", -1) for t in pages]
@@ -309,7 +304,7 @@ def _differences(data: bytes, sources, parts) -> str:
     from .. import verify
 
     try:
-        got = verify.pdf_texts_parallel(data, len(sources))
+        got = verify.pdf_texts(data)
     except RuntimeError as exc:
         return f"it cannot be read back ({exc})"
     bad = verify.compare_pages(got, sources)
