@@ -11,6 +11,7 @@ from .transforms.chinese import CONFIGS, LANG
 FIX_FONTS = "sudo apt-get install -y fonts-noto-cjk"
 FIX_HB = "sudo apt-get install -y libharfbuzz-subset0"
 FIX_FALLBACK = "sudo apt-get install -y fonts-hanazono fonts-babelstone-han fonts-noto-color-emoji"
+FIX_POPPLER = "sudo apt-get install -y libpoppler-glib8 poppler-utils"
 #: blocks every character of which a briefing must draw (Ext-G/H: no Debian font has all)
 MUST_COVER = ("CJK Ext-A", "CJK Unified", "CJK Ext-B", "CJK Ext-C", "CJK Ext-D", "CJK Ext-E",
               "CJK Ext-F", "emoji (1F600-1F64F)")
@@ -94,6 +95,16 @@ def run(echo: Callable[[str], None]) -> int:
     except (ImportError, OSError) as exc:
         report(False, f"WeasyPrint cannot load: {exc}",
                "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
+
+    from .verify import CheckUnavailable, extractor
+
+    try:
+        how = extractor()
+        report(how == "poppler", "every PDF read back after writing, with "
+               + ("poppler in process (libpoppler-glib)" if how == "poppler" else
+                  f"{how} (a process per PDF: slower; install libpoppler-glib8)"), FIX_POPPLER)
+    except CheckUnavailable as exc:
+        report(False, f"PDFs cannot be read back after writing: {exc}", FIX_POPPLER)
 
     from .versions import installed_versions, outside_tested, tested_ranges
 
