@@ -40,6 +40,7 @@ class CheckUnavailable(RuntimeError):
     """The text extractor is missing: outputs are written unchecked, with a warning."""
 
 
+@lru_cache(maxsize=65536)
 def ignorable(ch: str) -> bool:
     """Characters that draw no glyph of their own: white space, controls, format
     characters (ZWJ, bidi marks), line/paragraph separators and variation selectors."""

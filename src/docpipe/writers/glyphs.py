@@ -16,12 +16,12 @@ import json
 import re
 import shutil
 import subprocess
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..model import Article
+from ..verify import ignorable
 from . import RenderOptions
 
 #: Noto CJK region of the CSS class -> fontconfig language (orders fonts, not coverage)
@@ -158,15 +158,6 @@ def stack_coverage(region: str, opts: RenderOptions) -> Coverage | None:
     return coverage(css_families(css, region), FC_LANG.get(region, "zh-cn"))
 
 
-def _ignorable(ch: str) -> bool:
-    """Characters that draw no glyph of their own: controls, format characters (ZWJ,
-    bidi marks), line/paragraph separators and variation selectors."""
-    cp = ord(ch)
-    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x180B <= cp <= 0x180F:
-        return True
-    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
-
-
 def missing(text: str, cover: Coverage) -> list[str]:
     """The distinct characters of `text` that `cover` lacks, in order of appearance."""
     seen: set[str] = set()
@@ -175,7 +166,7 @@ def missing(text: str, cover: Coverage) -> list[str]:
         if ch in seen:
             continue
         seen.add(ch)
-        if ord(ch) not in cover and not _ignorable(ch):
+        if ord(ch) not in cover and not ignorable(ch):
             out.append(ch)
     return out
 
