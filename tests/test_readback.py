@@ -365,3 +365,37 @@ def test_pdftotext_reads_back_when_the_poppler_library_is_missing(tmp_path, monk
     results = docpipe.convert([str(REFERENCE)], tmp_path / "b", formats="pdf")
     assert results[0].ok
     assert any("not read back" in w for w in results[0].article.warnings)
+
+
+SHARED = "⼈人 •‧ …⋯ ①➀ -‑ ＡBc"  # pairs Noto CJK draws with one glyph (and case)
+
+
+def test_characters_one_glyph_draws_are_not_taken_for_lost(tmp_path):
+    """A PDF maps each glyph to one text: a page with • and ‧ (one glyph) reads back as
+    two •, a Kangxi radical as its ideograph. Reading back must not take them for lost
+    text (the page would fail): counted by glyph, they are all there."""
+    import docpipe
+
+    page = rare_page(tmp_path / "in", "p", f"共用字形：{SHARED}。")
+    results = docpipe.convert([str(page)], tmp_path / "out", formats="pdf,docx", to="tw")
+    assert results[0].ok, results[0].error
+
+
+def test_a_pack_keeps_each_briefings_reading_of_a_shared_glyph(tmp_path):
+    """Two briefings read one glyph as • and as ‧: the pack keeps one merged font program
+    and gives each its own text map, so each page reads as its briefing does."""
+    import pikepdf
+    from typer.testing import CliRunner
+
+    folder = tmp_path / "in"
+    rare_page(folder, "p1", "要点•一，要点•二。")
+    rare_page(folder, "p2", "要点‧一，要点‧二。")
+    out = tmp_path / "out"
+    assert invoke(CliRunner(), "pack", str(folder), "-o", str(out), "-j", "1").exit_code == 0
+    assert_pack_holds(out / "pack.pdf", [out / "p1.pdf", out / "p2.pdf"])
+    manifest = json.loads((out / "pack.json").read_text(encoding="utf-8"))
+    assert manifest["pack"]["warnings"] == [] and manifest["pack"]["check"]["pdf"] == "ok"
+    with pikepdf.open(out / "pack.pdf") as pdf:
+        programs = {o.objgen for o in pdf.objects if isinstance(o, pikepdf.Stream)
+                    and o.get("/Subtype") == "/CIDFontType0C"}
+    assert len(programs) == 2  # regular and bold, once each

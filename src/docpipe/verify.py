@@ -53,8 +53,12 @@ def ignorable(ch: str) -> bool:
 
 
 def chars(text: str) -> Counter[str]:
-    """The characters of `text` a reader sees, counted."""
-    counts = Counter(text)
+    """The characters of `text` a reader sees, counted: compatibility forms folded
+    (NFKC: a Kangxi radical ⼈ is drawn, and read back, as 人; ｶ as カ) and case folded (a
+    template may set text in capitals); white space and format characters left out."""
+    import unicodedata
+
+    counts = Counter(unicodedata.normalize("NFKC", text).casefold())
     for ch in [ch for ch in counts if ignorable(ch)]:
         del counts[ch]
     return counts
@@ -208,6 +212,39 @@ def lost(art: Article, shown: str, undrawable: Iterable[str] = ()) -> Counter[st
     skip = set(undrawable)
     want = Counter({ch: n for ch, n in chars(must_keep(art)).items() if ch not in skip})
     return want - chars(shown)
+
+
+def lost_by_glyph(art: Article, shown: str, undrawable: Iterable[str],
+                  faces: Iterable[tuple[str, int]]) -> Counter[str]:
+    """`lost` once more, counting characters by the glyph the page's fonts (`faces`: font
+    file and index, first found first) draw them with. A PDF maps each glyph to one text:
+    a page showing • and ‧, ⋯ and …, ‑ and - (one glyph each in Noto CJK) reads back as
+    two of one; neither is lost. Characters no face has are counted as `chars` does."""
+    import unicodedata
+
+    import uharfbuzz as hb
+
+    fonts = [hb.Font(hb.Face(hb.Blob.from_file_path(path), index)) for path, index in faces]
+    keys: dict[str, object] = {}
+
+    def key(ch: str) -> object:
+        if ch not in keys:
+            gid = next((g for f in fonts if (g := f.get_nominal_glyph(ord(ch)))), 0)
+            keys[ch] = ("glyph", gid) if gid else unicodedata.normalize("NFKC", ch).casefold()
+        return keys[ch]
+
+    skip = set(undrawable)
+    text = Counter(must_keep(art))
+    want: Counter[object] = Counter()
+    for ch, n in text.items():
+        if not ignorable(ch) and ch not in skip:
+            want[key(ch)] += n
+    have: Counter[object] = Counter()
+    for ch, n in Counter(shown).items():
+        if not ignorable(ch):
+            have[key(ch)] += n
+    short = want - have
+    return Counter({ch: short[k] for ch, k in keys.items() if k in short and ch in text})
 
 
 def docx_text(data: bytes) -> str:

@@ -72,6 +72,10 @@ class Part:
     version: str = "1.7"  # its PDF version
     #: its fonts (by object) read as members of a merged font: only those are replaced
     merged: set[tuple[int, int]] = field(default_factory=set)
+    #: per merged font (BaseFont): the text of the glyphs this part reads otherwise than
+    #: the font's first member, and the Type0 font written for it
+    texts: dict[str, dict[int, str]] = field(default_factory=dict)
+    wrappers: dict[str, int] = field(default_factory=dict)
 
     @property
     def front(self) -> bool:
@@ -368,6 +372,9 @@ class _Group:
     members: int = 0
     conflict: str = ""  # why the members cannot share one font (they disagree)
     merged: int | None = None  # the pack's Type0 font its members' pages now use
+    #: parts whose text of some glyphs differs from the first member's (one glyph drawn
+    #: for • and ‧): each gets a Type0 font of its own over the shared program
+    own_text: list[Part] = field(default_factory=list)
 
 
 class _Fonts:
@@ -430,8 +437,15 @@ class _Fonts:
                         name, {}, {}, set(widths), template, program.read_bytes())
                 group.members += 1
                 part.merged.add(font.objgen)
-                _join(group, "widths", widths)
-                _join(group, "to_unicode", to_unicode(font.get("/ToUnicode")))
+                for g, w in widths.items():
+                    if group.widths.setdefault(g, w) != w and not group.conflict:
+                        group.conflict = f"glyph {g} has other widths in other briefings"
+                text = to_unicode(font.get("/ToUnicode"))
+                own = {g: t for g, t in text.items() if group.to_unicode.setdefault(g, t) != t}
+                if own:
+                    if name not in part.texts:
+                        group.own_text.append(part)
+                    part.texts.setdefault(name, {}).update(own)
 
     def merge(self, writer, notes: list[str]) -> None:
         """One subset per font, written to the pack."""
@@ -442,8 +456,11 @@ class _Fonts:
         """The pack's merged font that `font` (of `part`) was read into, or None."""
         if font.objgen not in part.merged:
             return None
-        group = self.groups.get(str(font.get("/BaseFont")))
-        return group.merged if group is not None else None
+        name = str(font.get("/BaseFont"))
+        group = self.groups.get(name)
+        if group is None or group.merged is None:
+            return None
+        return part.wrappers.get(name, group.merged)
 
     def use_merged(self, pages, part: Part, placeholder) -> None:
         """Point `pages`' fonts that were read as members of a merged font at it
@@ -453,15 +470,6 @@ class _Fonts:
                 number = self.merged_for(fonts[key], part)
                 if number is not None:
                     fonts[key] = placeholder(number)
-
-
-def _join(group: _Group, field_name: str, values: dict) -> None:
-    """A member's widths or text into its group's; a glyph the members disagree on (two
-    versions of a font) leaves every member its own copy."""
-    known = getattr(group, field_name)
-    for g, v in values.items():
-        if known.setdefault(g, v) != v and not group.conflict:
-            group.conflict = f"glyph {g} differs between briefings ({field_name})"
 
 
 def _merge(writer, group: _Group, notes: list[str]) -> None:
@@ -509,6 +517,13 @@ def _merge(writer, group: _Group, notes: list[str]) -> None:
     writer.add(type0, b"<< /Type /Font /Subtype /Type0 %s /DescendantFonts [%d 0 R] "
                b"/ToUnicode %d 0 R >>" % (entries, cid, cmap))
     group.merged = type0
+    for part in group.own_text:  # the same glyphs, read as this part's own PDF reads them
+        own, own_cmap = writer.reserve(), writer.reserve()
+        writer.add_stream(own_cmap, b"<< /Filter /FlateDecode >>", zlib.compress(
+            cmap_bytes({**group.to_unicode, **part.texts[group.name]})))
+        writer.add(own, b"<< /Type /Font /Subtype /Type0 %s /DescendantFonts [%d 0 R] "
+                   b"/ToUnicode %d 0 R >>" % (entries, cid, own_cmap))
+        part.wrappers[group.name] = own
 
 
 def widths_of(w) -> dict[int, float]:

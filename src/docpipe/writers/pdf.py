@@ -189,11 +189,39 @@ def checked(art: Article, data: bytes, opts: RenderOptions, name: str = ""
         return data, None
     except RuntimeError as exc:
         raise OutputError(f"its PDF cannot be read back ({exc})", name or None) from None
-    missing = verify.lost(art, "".join(texts), undrawable(art, opts))
+    shown = "".join(texts)
+    missing = verify.lost(art, shown, undrawable(art, opts))
+    if missing:  # two characters one glyph draws read back as one of them: not lost
+        missing = verify.lost_by_glyph(art, shown, undrawable(art, opts), faces(art, opts))
     if missing:
         raise OutputError(f"its PDF lacks text of the article ({verify.describe(missing)});"
                           " it was not written", name or None)
     return data, texts
+
+
+def faces(art: Article, opts: RenderOptions) -> list[tuple[str, int]]:
+    """The font files (and face indexes) of the briefing's first font family, regular
+    and bold, as fontconfig chooses them for the article's script."""
+    from ..transforms.chinese import LANG
+    from .glyphs import FC_LANG, css_families
+
+    region = LANG.get(art.variant, ("", "SC"))[1]
+    families = css_families(opts.find("briefing.css").read_text(encoding="utf-8"), region)
+    return [f for style in ("", ":bold") if (f := _face(families[0] + style, FC_LANG.get(
+        region, "zh-cn")))]
+
+
+@lru_cache(maxsize=16)
+def _face(pattern: str, lang: str) -> tuple[str, int] | None:
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-match"):
+        return None
+    done = subprocess.run(["fc-match", "-f", "%{file}|%{index}", f"{pattern}:lang={lang}"],
+                          capture_output=True, text=True, check=False)
+    path, _, index = done.stdout.strip().rpartition("|")
+    return (path, int(index)) if done.returncode == 0 and path and index.isdigit() else None
 
 
 def undrawable(art: Article, opts: RenderOptions) -> list[str]:
