@@ -3,7 +3,8 @@
 A user forwards a briefing without re-reading the page, so docpipe does not take its
 own PDF plumbing on trust (batches split into briefings, fonts merged into a pack,
 parts joined): what a reader gets out of each output is read back with a real text
-extraction (poppler, the engine of `pdftotext`; the DOCX's own XML) and compared with its input.
+extraction (poppler, the engine of `pdftotext`; the DOCX's own XML) and compared with
+its input.
 
 - A briefing's PDF or DOCX must hold every character of the article's text: its
   headline, editor's note and body (`must_keep`), less the characters no installed
@@ -14,7 +15,10 @@ extraction (poppler, the engine of `pdftotext`; the DOCX's own XML) and compared
 
 Characters are compared as multisets of what a reader sees: white space, format
 characters (ZWJ, bidi marks) and variation selectors do not count, as extractors differ
-on them; everything else does, the private-use 造字 and U+FFFD included.
+on them; compatibility forms and case are folded; everything else counts, the
+private-use 造字 and U+FFFD included. A PDF maps each glyph to one text, so before a
+briefing's character is called lost it is looked for by the glyph that draws it
+(`lost_by_glyph`: • and ‧ are one glyph in Noto CJK).
 """
 
 from __future__ import annotations
