@@ -55,10 +55,28 @@ class RenderOptions:
         return [*dirs, default_template_dir()]
 
     def find(self, name: str) -> Path:
+        """The first folder's `name`; a template folder's file is read only from inside
+        that folder (a link out of it is refused, as by the templates' loader)."""
         for folder in self.search_path:
             if (folder / name).is_file():
+                if not inside(folder / name, folder):
+                    from ..errors import UsageError
+
+                    raise UsageError(f"{folder / name}: {LINK_OUT}")
                 return folder / name
         raise FileNotFoundError(name)
+
+
+LINK_OUT = ("a link to outside its template folder: templates and stylesheets are read "
+            "only from inside it")
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path`, links followed, is in `folder` (links followed too)."""
+    import os
+
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 @dataclass(frozen=True)
