@@ -164,6 +164,16 @@ def _pixels_problem(w: int, h: int) -> str:
     return ""
 
 
+def image_type(head: bytes) -> str:
+    """The MIME type of a PNG, JPEG or SVG from its first bytes, "" for anything else:
+    a file's name says nothing about what it holds."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return "image/svg+xml" if _is_svg(Path(""), head) else ""
+
+
 def _is_svg(path: Path, head: bytes) -> bool:
     if path.suffix.lower() in (".svg", ".svgz"):
         return True
