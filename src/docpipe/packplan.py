@@ -11,6 +11,7 @@ from typing import Any
 
 from . import __version__
 from .cache import digest, sha
+from .errors import path_line
 from .model import Article
 from .pipeline import Settings
 from .writers import Labels, RenderOptions, labels_for
@@ -222,6 +223,7 @@ def summary_lines(report: PackReport) -> list[str]:
                      f"{rebuilt} rebuilt, {fresh} up to date")
     if not report.pack_error:
         state = "rebuilt" if report.pack_rebuilt else "up to date"
-        lines.append(f"pack ({state}): " + " ".join(str(p) for p in report.pack_outputs))
-    lines.append(f"manifest: {report.manifest}")
+        lines.append(f"pack ({state}): " + " ".join(path_line(str(p))
+                                                    for p in report.pack_outputs))
+    lines.append(f"manifest: {path_line(str(report.manifest))}")
     return lines
