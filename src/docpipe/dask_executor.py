@@ -97,7 +97,7 @@ def _knock(address: str, timeout: float, security: Any) -> None:
         comm.abort()
 
     try:
-        asyncio.run(asyncio.wait_for(knock(), timeout))
+        _run_apart(lambda: asyncio.run(asyncio.wait_for(knock(), timeout)))
     except TimeoutError:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address}: no Dask "
                              f"scheduler answered within {timeout:g} s (is it one? "
@@ -105,6 +105,32 @@ def _knock(address: str, timeout: float, security: Any) -> None:
     except (OSError, ValueError, TypeError) as exc:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address}: "
                              f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+
+
+def _run_apart(fn: Callable[[], Any]) -> Any:
+    """`fn()` here, or in a thread of its own when this thread already runs an event loop
+    (docpipe called from a notebook), where `asyncio.run` may not be called."""
+    import asyncio
+    import threading
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 -- raised again in the caller
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="docpipe-dask-knock")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 class DaskPool:
