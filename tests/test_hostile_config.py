@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE
+from conftest import REFERENCE, invoke
 
 DOCPIPE = Path(sys.executable).parent / "docpipe"
 PAYLOAD = '{{ lipsum.__globals__["os"].popen("id > %s").read() }}\n'
@@ -64,15 +64,17 @@ def test_a_template_cannot_run_a_command(received, how):
 
 
 @pytest.mark.parametrize("name", ["briefing.css", "briefing.html.j2", "labels.toml"])
-def test_a_template_file_linked_out_of_its_folder_is_refused(received, name):
+def test_a_template_file_linked_out_of_its_folder_is_refused(received, name, runner,
+                                                              monkeypatch):
     secret = received.parent / "secret.txt"
     secret.write_text("SECRET-TOKEN-4242 = 'x'\n", encoding="utf-8")
     (received / "tpl").mkdir()
     (received / "tpl" / name).symlink_to(secret)
-    res = run("convert", "page.txt", "-o", "out", "-f", "html", "--template-dir", "tpl",
-              cwd=received)
+    monkeypatch.chdir(received)
+    res = invoke(runner, "convert", "page.txt", "-o", "out", "-f", "html", "--template-dir",
+                 "tpl")
     line = one_error_line(res.stderr)
-    assert res.returncode == 2 and "link to outside its template folder" in line, line
+    assert res.exit_code == 2 and "link to outside its template folder" in line, line
     out = received / "out" / "page.html"
     assert not out.exists() or "SECRET-TOKEN" not in out.read_text(encoding="utf-8")
 
@@ -100,15 +102,17 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("text", "key"), REFUSED, ids=[k for _, k in REFUSED[:-1]] + ["pyproject"])
-def test_a_found_config_may_not_reach_out_or_lower_a_limit(received, text, key):
+def test_a_found_config_may_not_reach_out_or_lower_a_limit(received, text, key, runner,
+                                                           monkeypatch):
     (received.parent / "tpl").mkdir()
     (received.parent / "tpl" / "briefing.css").write_text("body{}", encoding="utf-8")
     (received.parent / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
     name = "pyproject.toml" if text.startswith("[tool") else "docpipe.toml"
     (received / name).write_text(text, encoding="utf-8")
-    res = run("convert", "page.txt", "-o", "out", "-f", "md", cwd=received, timeout=60)
+    monkeypatch.chdir(received)
+    res = invoke(runner, "convert", "page.txt", "-o", "out", "-f", "md")
     line = one_error_line(res.stderr)
-    assert res.returncode == 2, res.stderr
+    assert res.exit_code == 2, res.stderr
     assert f"{name}: key {key!r}" in line and "--config FILE" in line, line
     assert not (received.parent / "elsewhere").exists()
     assert not (received / "out").exists()
