@@ -45,10 +45,10 @@ FOUND_FILE_REFUSES: dict[str, tuple[str, str]] = {
     "logo": ("outside", "reads an image from outside the working folder"),
     "rules": ("outside", "reads rules from outside the working folder"),
     "folder_images": ("on", "embeds images from anywhere in a page's folder"),
-    "max_bytes": ("lower", "lowers a safety limit"),
-    "max_pages": ("lower", "lowers a safety limit"),
-    "page_timeout": ("lower", "lowers a safety limit"),
-    "page_memory": ("lower", "lowers a safety limit"),
+    "max_bytes": ("lower", "weakens a safety limit"),
+    "max_pages": ("lower", "weakens a safety limit"),
+    "page_timeout": ("lower", "weakens a safety limit"),
+    "page_memory": ("lower", "weakens a safety limit"),
 }
 
 
@@ -109,7 +109,7 @@ def _outside(value: Any) -> bool:
     here = Path.cwd().resolve()
     for item in value if isinstance(value, list) else [value]:
         try:
-            if not Path(os.path.expanduser(str(item))).resolve().is_relative_to(here):
+            if not Path(str(item)).resolve().is_relative_to(here):
                 return True
         except (OSError, RuntimeError, ValueError):
             return True
