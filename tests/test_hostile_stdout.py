@@ -118,3 +118,14 @@ def test_a_reader_that_went_away_is_no_error(tmp_path, command):
     err = res.stderr.decode("utf-8")
     assert res.returncode == 141, err  # as `cat` ends when `head` has read enough
     assert err == "", err
+
+
+def test_a_full_stdout_is_said_once_in_a_minimal_environment(tmp_path):
+    """Started as cron or `env -i` start it (no locale: Python's UTF-8 mode), the
+    failed flush left its buffer to fail, and be said, a second time at exit."""
+    with open("/dev/full", "wb") as full:
+        res = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", str(DOCPIPE), "config"],
+                             stdout=full, stderr=subprocess.PIPE, cwd=tmp_path, timeout=60)
+    assert res.returncode == 1
+    assert res.stderr.decode().splitlines() == [
+        "docpipe: error: cannot write to stdout: No space left on device"]

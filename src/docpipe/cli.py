@@ -40,6 +40,7 @@ class DocpipeGroup(TyperGroup):
             code = exc.exit_code
         except DocpipeError as exc:  # a config file, or stdout failing under the help
             err(str(exc))
+            _quiet_stdout_after(exc)
             code = exc.exit_code
         except typer.Abort:
             err("aborted")
@@ -146,6 +147,7 @@ def user_errors(func):
             raise typer.Exit(exc.exit_code) from None
         except DocpipeError as exc:
             err(str(exc))
+            _quiet_stdout_after(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP via _on_signal
             # Temporary output files are already gone (outputs.atomic_path's cleanup).
@@ -153,6 +155,17 @@ def user_errors(func):
             raise typer.Exit(getattr(exc, "exit_code", 130)) from None
 
     return wrapper
+
+
+def _quiet_stdout_after(exc: DocpipeError) -> None:
+    """stdout failed and was said so: what its buffer still holds goes nowhere, so the
+    exit's own flush does not fail (and say so) again."""
+    from .errors import StdoutError
+
+    if isinstance(exc, StdoutError):
+        from .stdout import silence
+
+        silence()
 
 
 def _say_config(quiet: bool) -> None:

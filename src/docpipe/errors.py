@@ -66,7 +66,12 @@ class OutputError(DocpipeError):
     """The output folder or file cannot be written."""
 
 
-class ReaderGone(OutputError):
+class StdoutError(OutputError):
+    """stdout cannot be written (a full disk, a closed stream): said once, then stdout
+    points nowhere, so nothing left in its buffer fails again at exit."""
+
+
+class ReaderGone(StdoutError):
     """The program reading docpipe's stdout closed it (`docpipe … | head`): docpipe
     stops writing and ends quietly, with the exit code of a process ended by SIGPIPE."""
 

@@ -14,23 +14,23 @@ import os
 import sys
 from typing import IO
 
-from .errors import OutputError, ReaderGone, path_line
+from .errors import ReaderGone, StdoutError, path_line
 
 CLOSED = "cannot write to stdout: it is closed"
 
 
-def failure(exc: OSError | ValueError) -> OutputError:
+def failure(exc: OSError | ValueError) -> StdoutError:
     """The error to raise for a failed write or flush of stdout."""
     if isinstance(exc, BrokenPipeError) or getattr(exc, "errno", None) == errno.EPIPE:
         return ReaderGone()
     if isinstance(exc, ValueError):  # I/O on a closed file
-        return OutputError(CLOSED)
-    return OutputError(f"cannot write to stdout: {exc.strerror or exc}")
+        return StdoutError(CLOSED)
+    return StdoutError(f"cannot write to stdout: {exc.strerror or exc}")
 
 
 def text() -> IO[str]:
     if sys.stdout is None:
-        raise OutputError(CLOSED)
+        raise StdoutError(CLOSED)
     return sys.stdout
 
 
@@ -38,7 +38,7 @@ def binary() -> IO[bytes]:
     """stdout for bytes (`-o -`)."""
     stream = getattr(sys.stdout, "buffer", None)
     if stream is None:
-        raise OutputError(CLOSED)
+        raise StdoutError(CLOSED)
     return stream
 
 
