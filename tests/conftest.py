@@ -18,6 +18,8 @@ CORPUS = Path(os.environ.get("DOCPIPE_CORPUS", ROOT.parent / "shared" / "corpus"
 os.environ.setdefault("COLUMNS", "200")
 os.environ["NO_COLOR"] = "1"
 os.environ["TERM"] = "dumb"
+# The user's own config file (~/.config/docpipe/docpipe.toml) never reaches the tests.
+os.environ["XDG_CONFIG_HOME"] = "/nonexistent/docpipe-tests-config"
 
 
 @pytest.fixture

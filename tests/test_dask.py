@@ -161,3 +161,175 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     assert proc.stderr.strip().splitlines()[-1].startswith(
         "docpipe: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert "Traceback" not in proc.stderr
+
+
+# --- issue 20: what a task needs travels with it; Dask fails fast and plainly ------------
+
+
+def _custom_templates(folder: Path) -> None:
+    """docpipe's templates, exported, with a mark in each briefing."""
+    proc = subprocess.run([str(DOCPIPE), "templates", "export", str(folder), "-q"],
+                          env=_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    tpl = folder / "briefing.html.j2"
+    text = tpl.read_text(encoding="utf-8")
+    tpl.write_text(text.replace("</body>", "<p>CUSTOM-TEMPLATE-MARK</p></body>"),
+                   encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_relative_template_dir_and_logo_travel_with_their_tasks(tmp_path, cluster):
+    """Issue 20.2: run from the pages' folder with relative --template-dir and --logo, the
+    Dask workers (whose working folder is another) render with the user's templates and
+    the pack's DOCX has the logo; a local run then finds everything up to date."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    _pages(tmp_path / "pages", 1)
+    _custom_templates(tmp_path / "mytpl")
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(tmp_path / "logo.png")
+    args = ["pack", "pages", "-o", "out", "--template-dir", "mytpl", "--logo", "logo.png"]
+    proc = subprocess.run([str(DOCPIPE), *args, "--scheduler", cluster.scheduler_address],
+                          cwd=tmp_path, env=_env(), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "out" / "p00.pdf").pages)
+    assert "CUSTOM-TEMPLATE-MARK" in text
+    import zipfile
+
+    media = [n for n in zipfile.ZipFile(tmp_path / "out" / "pack.docx").namelist()
+             if n.startswith("word/media/")]
+    assert media, "the logo is missing from the pack's DOCX"
+    again = subprocess.run([str(DOCPIPE), *args, "-j", "1"], cwd=tmp_path, env=_env(),
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and again.stdout.startswith("up to date"), again.stdout
+    convert = subprocess.run([str(DOCPIPE), "convert", "pages/p00.txt", "-o", "html", "-f",
+                              "html", "--template-dir", "mytpl", "--scheduler",
+                              cluster.scheduler_address], cwd=tmp_path, env=_env(),
+                             capture_output=True, text=True, timeout=300)
+    assert convert.returncode == 0, convert.stderr
+    assert "CUSTOM-TEMPLATE-MARK" in (tmp_path / "html" / "p00.html").read_text("utf-8")
+
+
+def test_a_recursion_error_on_a_worker_is_that_tasks_failure(cluster):
+    """Issue 20.3: an exception with a deep traceback leaving a task never reached the
+    client, which waited for ever; now it is the task's failure."""
+    import threading
+
+    from docpipe.dask_executor import DaskPool
+
+    def deep(n: int) -> int:
+        return deep(n + 1) + 1
+
+    def task_fn(task):
+        return {"value": deep(0)}
+
+    results: list = []
+    with DaskPool(cluster.scheduler_address) as pool:
+        runner = threading.Thread(target=pool.run, args=(
+            task_fn, ["one"], lambda task, result: results.append(result),
+            lambda task, why: {"error": why}), daemon=True)
+        runner.start()
+        runner.join(60)
+        assert not runner.is_alive(), "docpipe hangs on a RecursionError raised on a worker"
+    assert len(results) == 1 and "RecursionError" in results[0]["error"], results
+
+
+class _Silent:
+    """A local server that is not Dask: an HTTP server, or a port that accepts and never
+    answers."""
+
+    def __init__(self, kind: str):
+        import socket
+        import threading
+
+        if kind == "http":
+            from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+            self.server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+            self.port = self.server.server_address[1]
+            self.close = self.server.shutdown
+        else:
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(16)
+            self.port = sock.getsockname()[1]
+            self.close = sock.close
+
+
+@pytest.mark.parametrize("kind", ["http", "silent"])
+def test_a_scheduler_that_is_not_dask_is_one_line_within_the_timeout(tmp_path, kind):
+    page = _pages(tmp_path / "in", 1)[0]
+    server = _Silent(kind)
+    try:
+        started = time.monotonic()
+        proc = subprocess.run([str(DOCPIPE), "convert", str(page), "-o", str(tmp_path / "o"),
+                               "-f", "md", "--scheduler", f"tcp://127.0.0.1:{server.port}",
+                               "--scheduler-timeout", "1"], env=_env(),
+                              capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - started
+    finally:
+        server.close()
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"docpipe: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{server.port}: "
+        "no Dask scheduler answered within 1 s (is it one? --scheduler-timeout waits longer)"]
+    assert took < 12, took
+    assert not (tmp_path / "o" / "p00.md").exists()
+
+
+def test_the_scheduler_timeout_is_ten_seconds_by_default():
+    from typer.main import get_command
+
+    from docpipe.cli import app
+
+    for name in ("convert", "pack"):
+        params = {p.name: p for p in get_command(app).commands[name].params}
+        assert params["scheduler_timeout"].default == 10.0
+
+
+@pytest.mark.slow
+def test_sigterm_while_reaching_the_scheduler_ends_at_once(tmp_path):
+    page = _pages(tmp_path / "in", 1)[0]
+    server = _Silent("http")
+    try:
+        proc = subprocess.Popen([str(DOCPIPE), "convert", str(page), "-o",
+                                 str(tmp_path / "o"), "--scheduler",
+                                 f"tcp://127.0.0.1:{server.port}"],
+                                env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        time.sleep(5)  # (the page is parsed by then, where it was parsed first)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.close()
+    assert proc.returncode == 143, stderr
+    assert took < 2.5, took
+    assert stderr.strip().splitlines() == ["docpipe: error: terminated by SIGTERM"], stderr
+
+
+@pytest.mark.parametrize(("address", "says"), [
+    ("tls://127.0.0.1:9", "tls:// needs Dask's TLS settings"),
+    ("ws://127.0.0.1:9", "ws:// addresses are not supported"),
+    ("ucx://127.0.0.1:9", "ucx:// addresses are not supported"),
+    ("foo", "'foo' is not a Dask scheduler address"),
+    ("tcp://[::1", "'tcp://[::1' is not a Dask scheduler address"),
+    ("tcp://127.0.0.1:99999", "is not a Dask scheduler address"),
+])
+def test_an_address_docpipe_cannot_use_is_one_line_at_once(tmp_path, address, says):
+    page = _pages(tmp_path / "in", 1)[0]
+    started = time.monotonic()
+    proc = subprocess.run([str(DOCPIPE), "convert", str(page), "-o", str(tmp_path / "o"),
+                           "--scheduler", address], env=_env(), capture_output=True,
+                          text=True, timeout=60)
+    assert time.monotonic() - started < 8
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("docpipe: error: --scheduler: "), lines
+    assert says in lines[0]
+    assert not (tmp_path / "o").exists()

@@ -322,10 +322,12 @@ def test_undefined_in_template_names_file_and_line(tmp_path):
 
 def test_install_completion_in_bash_then_complete(tmp_path):
     """Typer's own --install-completion, run from bash (the shell it detects), into a fresh
-    HOME; the installed script, sourced in a real bash, completes docpipe's options."""
+    HOME; the installed script, sourced in a real bash, completes docpipe's options.
+    bash stays docpipe's parent (`; exit`: not replaced by docpipe), so the shell found
+    is bash whatever shell started the tests (`sh` under cron, CI or Docker's RUN)."""
     env = {**ENV, "HOME": str(tmp_path), "PATH": f"{DOCPIPE.parent}:{os.environ['PATH']}"}
-    proc = subprocess.run(["bash", "-c", f"'{DOCPIPE}' --install-completion"], env=env,
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(["bash", "-c", f"'{DOCPIPE}' --install-completion; exit $?"],
+                          env=env, capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     script = tmp_path / ".bash_completions" / "docpipe.sh"
     assert script.is_file() and str(script) in (tmp_path / ".bashrc").read_text()
@@ -336,6 +338,17 @@ def test_install_completion_in_bash_then_complete(tmp_path):
     line = line.replace("(docpipe convert --t)", "(docpipe con)").replace("=2", "=1")
     proc = subprocess.run(["bash", "-c", line], env=env, capture_output=True, timeout=60)
     assert sorted(proc.stdout.decode().split()) == ["config", "convert"]
+
+
+def test_the_completion_test_passes_when_sh_starts_the_tests(tmp_path):
+    """`env -i PATH=/usr/bin:/bin sh -c 'make test'`: the test above, started from sh with
+    a minimal environment, as cron, many CI systems and Docker's RUN start it."""
+    proc = subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", "sh", "-c",
+         f"'{sys.executable}' -m pytest -q -p no:cacheprovider -p no:xdist "
+         f"'{Path(__file__)}::test_install_completion_in_bash_then_complete'"],
+        cwd=ROOT, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout.decode()[-2000:]
 
 
 @pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o default -F"),

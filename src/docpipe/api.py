@@ -16,7 +16,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import sys
 import tempfile
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import DocpipeError, InputError, UsageError
+from .errors import DocpipeError, InputError, ReaderGone, UsageError
 from .model import Article
 from .pipeline import (
     STDIN,
@@ -274,13 +273,16 @@ def iter_convert(
     scheduler: str | None = None,
     page_timeout: float = 120.0,
     page_memory: int = 2048,
+    scheduler_timeout: float = 10.0,
     **options: Any,
 ) -> Iterator[Result]:
     """`convert`, one `Result` at a time as each page is done (the CLI prints as it goes).
 
-    `jobs` other than 1 (0: one per CPU) or a Dask `scheduler` (tcp://HOST:PORT) render
-    the pages in workers (`batch.convert_pages`), each within `page_timeout` seconds and
-    `page_memory` MB. Every usage error is raised before the first page is read."""
+    `jobs` other than 1 (0: one per CPU) or a Dask `scheduler` (tcp://HOST:PORT, which
+    must answer within `scheduler_timeout` seconds) render the pages in workers
+    (`batch.convert_pages`), each within `page_timeout` seconds and `page_memory` MB.
+    Every usage error is raised before the first page is read."""
+    scheduler = _scheduler(scheduler, scheduler_timeout)
     paths_in = _as_inputs(inputs)
     out_s = os.fspath(out)
     fmts = parse_formats(formats) if formats is not None else None
@@ -290,7 +292,7 @@ def iter_convert(
         if fmts is None or len(fmts) != 1:
             raise UsageError("-o - writes one format to stdout: choose it with -f "
                              "(md, html, json; pdf or docx into a pipe or a file)")
-        stream = stdout or sys.stdout.buffer
+        stream = stdout or _stdout()
         if fmts[0] in BINARY_FORMATS and _is_terminal(stream):
             raise UsageError(f"will not write {fmts[0]} to a terminal: redirect stdout "
                              f"(> page.{fmts[0]}) or pipe it")
@@ -332,7 +334,7 @@ def iter_convert(
         done: list[Result] = []
         convert_pages([p for p in paths if p not in clashes], run, read_opts, done.append,
                       jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
-                      page_memory=page_memory)
+                      page_memory=page_memory, scheduler_timeout=scheduler_timeout)
         yield from done
         return
     for path in paths:
@@ -341,15 +343,28 @@ def iter_convert(
             continue
         try:
             if mode == "stdout":
-                result = _to_stdout(path, run, read_opts[path], stdout or sys.stdout.buffer)
+                result = _to_stdout(path, run, read_opts[path], stdout or _stdout())
             else:
                 result = convert_one(path, run, stem=name, read_opts=read_opts[path],
                                      targets=file_targets)
+        except ReaderGone:  # `| head` read enough: nothing more to write
+            raise
         except Exception as exc:  # a bug must not take the other pages down
             if debug:
                 traceback.print_exc()
             result = Result(path, error=_internal(path, exc))
         yield result
+
+
+def _scheduler(address: str | None, timeout: float) -> str | None:
+    """A Dask scheduler's address, checked (None: local workers), before anything runs."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise UsageError(f"scheduler_timeout: {timeout!r} is not a number of seconds > 0")
+    if not address:
+        return None
+    from .dask_executor import scheduler_address
+
+    return scheduler_address(address)
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -359,16 +374,30 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
+def _stdout() -> IO[bytes]:
+    from .stdout import binary
+
+    return binary()
+
+
 def _to_stdout(path: str, run: Settings, read_opts: ReadOptions, stream: IO[bytes]) -> Result:
-    """Render into a temporary folder, then copy the one file's bytes to `stream`."""
+    """Render into a temporary folder, then copy the one file's bytes to `stream`. A full
+    disk is the page's error; a reader that stops early (| head) raises `ReaderGone`."""
+    from .stdout import failure
+
     with tempfile.TemporaryDirectory(prefix="docpipe-") as tmp:
         result = convert_one(path, dataclasses.replace(run, out_dir=Path(tmp)),
                              stem="page", read_opts=read_opts)
         if result.ok:
-            with contextlib.suppress(BrokenPipeError), result.outputs[0].open("rb") as f:
-                # a reader that stops early (| head) is no error, as for cat
-                shutil.copyfileobj(f, stream)
+            try:
+                with result.outputs[0].open("rb") as f:
+                    shutil.copyfileobj(f, stream)
                 stream.flush()
+            except (OSError, ValueError) as exc:
+                problem = failure(exc)
+                if isinstance(problem, ReaderGone):
+                    raise problem from None
+                result.error = f"{path}: {problem}"
             result.outputs = []
     return result
 
@@ -418,6 +447,7 @@ def pack(
     page_timeout: float = 120.0,
     page_memory: int = 2048,
     scheduler: str | None = None,
+    scheduler_timeout: float = 10.0,
     **options: Any,
 ) -> PackReport:
     """Build OUT/NAME.pdf, OUT/NAME.docx and OUT/NAME.json (the manifest) from many pages.
@@ -426,14 +456,16 @@ def pack(
     rules, max_bytes, kind, strict, punct, organisation, logo, credit, pdf_variant);
     `issue` labels the cover (第12期; default: the date range). Incremental: what did
     not change is not rebuilt. `page_timeout` (s) and `page_memory` (MB) bound each page
-    in its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster."""
+    in its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster, which must
+    answer within `scheduler_timeout` seconds."""
     from .pack import SORTS, PackOptions, build_pack
 
     run = settings(out=out, **options)
     opts = PackOptions(name=_plain_name(name, "pack name"), title=title, jobs=jobs,
                        sort=_choice("sort", sort, SORTS), pages=pages, force=force,
                        issue=issue, page_timeout=page_timeout, page_memory=page_memory,
-                       scheduler=scheduler)
+                       scheduler=_scheduler(scheduler, scheduler_timeout),
+                       scheduler_timeout=scheduler_timeout)
     return build_pack(_as_inputs(inputs), run, opts, progress)
 
 

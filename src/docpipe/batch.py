@@ -10,6 +10,7 @@ workers finish in, so the output of a run does not depend on `-j`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -24,9 +25,10 @@ from .tasks import PageTask, RenderTask, build_page, run_task
 def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, ReadOptions],
                   on_result: Callable[[Result], None], *, jobs: int = 0,
                   scheduler: str | None = None, page_timeout: float = 120.0,
-                  page_memory: int = 2048) -> None:
+                  page_memory: int = 2048, scheduler_timeout: float = 10.0) -> None:
     """Convert `paths` (already checked for clashes) in workers; `on_result` per page,
-    in input order."""
+    in input order. A Dask `scheduler` is reached first, before any page is parsed: one
+    that does not answer is said at once."""
     from .pack import make_executor, page_budget
     from .workers import default_jobs
 
@@ -70,13 +72,12 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
                 continue
         tasks.append(PageTask(p, output_stem(p), dataclasses.replace(
             settings, read=read_opts[p], formats=()), data))
-    with make_executor(default_jobs(jobs, len(tasks))) as local:
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(make_executor(1, scheduler, timeout=scheduler_timeout)
+                                      ) if scheduler else None
+        local = stack.enter_context(make_executor(default_jobs(jobs, len(tasks))))
         local.run(build_page, tasks, done, failed, budget)  # parsed here: the pages' folders
         renders = [RenderTask(p, output_stem(p), articles[p], settings)
                    for p in paths if p in articles]
-        if scheduler:
-            with make_executor(1, scheduler) as cluster:
-                cluster.run(run_task, renders, done, failed, budget)
-        else:
-            local.run(run_task, renders, done, failed, budget)
+        (cluster or local).run(run_task, renders, done, failed, budget)
     flush()

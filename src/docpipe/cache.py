@@ -97,10 +97,16 @@ def restore(rec: Any, key: str, input_path: str, allowed_outputs: set[str], out:
     except ValueError:
         return None
     # Never from the cache: where the page is, and so where its images may come from.
-    from .images import image_folder
+    from .images import image_folder, real_image_folder
 
-    root = image_folder(input_path, str(Path(input_path).parent), folder_images)
-    art = dataclasses.replace(art, input_path=input_path, base_dir=str(root))
+    parent = str(Path(input_path).parent)
+    base_dir = str(image_folder(input_path, parent, folder_images))
+    if real_image_folder(input_path, parent, folder_images) is None:  # a link elsewhere
+        if any(b.kind == "image" and b.src and not b.src.startswith("data:")
+               for b in art.body):
+            return None
+        base_dir = ""
+    art = dataclasses.replace(art, input_path=input_path, base_dir=base_dir)
     if not images_ok(art):
         return None
     return "ok", art, rec["title"], list(rec["outputs"])

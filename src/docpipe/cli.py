@@ -28,10 +28,19 @@ class DocpipeGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
+        from .errors import ReaderGone
+
+        READ["config"] = None
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except DocpipeError as exc:  # raised while options are read (a config file)
+        except ReaderGone as exc:  # the help read by `| head`: quiet
+            from .stdout import silence
+
+            silence()
+            code = exc.exit_code
+        except DocpipeError as exc:  # a config file, or stdout failing under the help
             err(str(exc))
+            _quiet_stdout_after(exc)
             code = exc.exit_code
         except typer.Abort:
             err("aborted")
@@ -104,6 +113,7 @@ app = typer.Typer(
 )
 
 DEBUG = {"on": False}
+READ = {"config": None}  # the config files this command read (`_load_config`), to say so
 
 
 class Variant(StrEnum):
@@ -125,10 +135,19 @@ def user_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from .errors import ReaderGone
+
         try:
+            _say_config(kwargs.get("quiet", False))
             return func(*args, **kwargs)
+        except ReaderGone as exc:  # `docpipe … | head`: quiet, as cat is
+            from .stdout import silence
+
+            silence()
+            raise typer.Exit(exc.exit_code) from None
         except DocpipeError as exc:
             err(str(exc))
+            _quiet_stdout_after(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP via _on_signal
             # Temporary output files are already gone (outputs.atomic_path's cleanup).
@@ -136,6 +155,28 @@ def user_errors(func):
             raise typer.Exit(getattr(exc, "exit_code", 130)) from None
 
     return wrapper
+
+
+def _quiet_stdout_after(exc: DocpipeError) -> None:
+    """stdout failed and was said so: what its buffer still holds goes nowhere, so the
+    exit's own flush does not fail (and say so) again."""
+    from .errors import StdoutError
+
+    if isinstance(exc, StdoutError):
+        from .stdout import silence
+
+        silence()
+
+
+def _say_config(quiet: bool) -> None:
+    """One stderr line naming the config files read (not with -q, nor for `docpipe
+    config`, which says so on stdout)."""
+    config, READ["config"] = READ["config"], None
+    if config is not None and config.files and not quiet:
+        from .config import note
+        from .errors import describe
+
+        typer.echo(describe(note(config)), err=True)
 
 
 def _version(value: bool) -> None:
@@ -157,13 +198,15 @@ def _load_config(ctx: typer.Context, value: str | None) -> str | None:
     """Eager: the config file's values become this command's option defaults."""
     if ctx.resilient_parsing:  # shell completion: never fail on a config file
         return value
+    from .config import load, user_file
+
     if not value and ctx.info_name != "config" and not any(
-            Path(f).exists() for f in ("docpipe.toml", "pyproject.toml")):
-        return value  # no file: nothing to load (the common case), nor config.py to import
-    from .config import load
+            Path(f).exists() for f in ("docpipe.toml", "pyproject.toml", user_file())):
+        return value  # no file: nothing to load (the common case)
 
     config = load(ctx, value)
     ctx.meta["docpipe.config"] = config
+    READ["config"] = config if ctx.info_name != "config" else None
     defaults = config.values.get(ctx.info_name or "", {})
     if defaults:
         ctx.default_map = {**(ctx.default_map or {}), **defaults}
@@ -197,7 +240,14 @@ PageMemoryOpt = Annotated[int, typer.Option(
     "fails alone (0: no limit).")]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", envvar="DOCPIPE_SCHEDULER", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:PORT): "
-    "each page is a task on that cluster (needs the dask extra of docpipe).")]
+    "each page is a task on that cluster (needs the dask extra of docpipe). It runs what "
+    "it is sent: give only one you trust like a login.")]
+SchedulerTimeoutOpt = Annotated[float, typer.Option(
+    "--scheduler-timeout", min=0.1, metavar="SECONDS",
+    help="Seconds to wait for the Dask scheduler to answer before giving up.")]
+Print0Opt = Annotated[bool, typer.Option(
+    "-0", "--print0", help="Print the files written as they are, each ended by a NUL "
+    "character (for xargs -0), instead of one escaped name per line.")]
 
 
 class InputKind(StrEnum):
@@ -337,10 +387,14 @@ def convert(
     page_timeout: PageTimeoutOpt = 120.0,
     page_memory: PageMemoryOpt = 2048,
     scheduler: SchedulerOpt = None,
+    scheduler_timeout: SchedulerTimeoutOpt = 10.0,
+    print0: Print0Opt = False,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
 
-    Prints the files written, one per line."""
+    Prints the files written, one per line (control characters and backslashes in
+    names escaped as in Python; --print0: as they are)."""
+    from . import stdout
     from .api import file_format, iter_convert
 
     if formats and file_format(out) and ctx.get_parameter_source("formats").name == \
@@ -355,7 +409,8 @@ def convert(
                                credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
                                max_pages=max_pages, folder_images=folder_images,
                                jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
-                               page_memory=page_memory):
+                               page_memory=page_memory,
+                               scheduler_timeout=scheduler_timeout):
         if result.article and explain:
             _explain(result.article)
         if result.article and not strict:
@@ -367,7 +422,8 @@ def convert(
             failed += 1
         elif not quiet:
             for path in result.outputs:
-                typer.echo(str(path))
+                stdout.path(path, print0)
+    stdout.flush()  # a full disk is this run's error, said now
     if failed:
         raise typer.Exit(1)
 
@@ -399,6 +455,7 @@ def extract(
     config: ConfigOpt = None,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
+    from . import stdout
     from .api import extract as extract_article
     from .writers.json import dumps
 
@@ -417,7 +474,8 @@ def extract(
     warn(input, art.warnings)
     if verbose and not quiet:
         _stages(input, stages)
-    sys.stdout.write(dumps(art))
+    stdout.write(dumps(art))
+    stdout.flush()
 
 
 class Sort(StrEnum):
@@ -475,9 +533,11 @@ def pack(
     page_timeout: PageTimeoutOpt = 120.0,
     page_memory: PageMemoryOpt = 2048,
     scheduler: SchedulerOpt = None,
+    scheduler_timeout: SchedulerTimeoutOpt = 10.0,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
+    from . import stdout
     from .api import pack as build
     from .pack import summary_lines
     from .progress import progress_for
@@ -489,7 +549,8 @@ def pack(
                    kind=from_, strict=strict, punct=punct.value, organisation=organisation,
                    logo=logo, credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
                    issue=issue, max_pages=max_pages, folder_images=folder_images,
-                   page_timeout=page_timeout, page_memory=page_memory, scheduler=scheduler)
+                   page_timeout=page_timeout, page_memory=page_memory, scheduler=scheduler,
+                   scheduler_timeout=scheduler_timeout)
     for e in report.entries:
         if e.article is not None and not strict:
             warn(e.input, e.article.warnings)
@@ -501,7 +562,8 @@ def pack(
         warn(str(report.pack_outputs[0]), report.pack_notes)
     if not quiet:
         for line in summary_lines(report):
-            typer.echo(line)
+            stdout.line(line)
+    stdout.flush()
     if not report.ok:
         raise typer.Exit(1)
 
@@ -546,19 +608,25 @@ def check(
 Example:
   docpipe doctor -q        # nothing printed (exit 0) when all is ready
 """)
+@user_errors
 def doctor(
     quiet: Annotated[bool, typer.Option("-q", "--quiet",
                                         help="Print only what needs fixing.")] = False,
 ) -> None:
     """Check fonts, HarfBuzz subsetting and OpenCC configs; say how to fix each problem."""
+    from . import stdout
     from .doctor import run
 
-    raise typer.Exit(run(_quiet_doctor if quiet else typer.echo))
+    code = run(_quiet_doctor if quiet else stdout.line)
+    stdout.flush()
+    raise typer.Exit(code)
 
 
 def _quiet_doctor(line: str) -> None:
+    from . import stdout
+
     if not line.startswith(("ok ", "all good")):
-        typer.echo(line)
+        stdout.line(line)
 
 
 @app.command("config", cls=DocpipeCommand, epilog="""\b
@@ -570,10 +638,12 @@ Examples:
 def show_config(ctx: typer.Context, config: ConfigOpt = None) -> None:
     """Print the settings every command would use here, as TOML, and where each one comes
     from (the config file or the default)."""
+    from . import stdout
     from .config import report
 
     for line in report(ctx, ctx.meta["docpipe.config"]):
-        typer.echo(line)
+        stdout.line(line)
+    stdout.flush()
 
 
 templates_app = typer.Typer(cls=DocpipeGroup, no_args_is_help=True,
@@ -593,21 +663,26 @@ def templates_export(
     force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")
                      ] = False,
     quiet: QuietOpt = False,
+    print0: Print0Opt = False,
 ) -> None:
     """Write docpipe's templates (briefing/article/pack HTML, CSS, labels) and a commented
     docpipe.toml naming the folder as template_dir, ready to edit."""
+    from . import stdout
     from .templates import export
 
     for path in export(folder, force=force):
         if not quiet:
-            typer.echo(str(path))
+            stdout.path(path, print0)
+    stdout.flush()
 
 
 def main() -> None:
     """Console entry point."""
     from .signals import install
+    from .stdout import guard
 
     install()  # SIGTERM/SIGHUP/Ctrl-C: one line, no output after it, exit within 2 s
+    guard()  # a full disk or a closed pipe on stdout: one line, not a traceback
     try:
         app()
     except SystemExit as exc:
@@ -622,25 +697,53 @@ def _exit(code) -> None:
     own finalization, which frees WeasyPrint's, Pango's and lxml's objects one by one:
     0.1-0.4 s of a ~1 s briefing. So: run the atexit handlers (logging, multiprocessing),
     flush stdout and stderr, and leave with the exit code Python would have used. (With
-    any other thread still running, Python's own exit, which waits for it, is used.)"""
+    another thread still running that Python would wait for, Python's own exit is used,
+    unless a signal ended the run: then nothing is worth waiting for, and a Dask client's
+    finalizer would hold the exit for 20 s.)"""
     import atexit
+    import contextlib
     import os
     import threading
 
-    if threading.active_count() > 1:  # a thread still running: let Python wait for it
-        sys.exit(code)
     if code is None:
         code = 0
     elif not isinstance(code, int):
         print(code, file=sys.stderr)  # as Python prints a SystemExit message
         code = 1
+    code = _flush_stdout(code)
+    from .signals import stopped
+
+    waiting = [t for t in threading.enumerate() if not t.daemon and t.is_alive()
+               and t is not threading.main_thread()]
+    if waiting and not stopped():  # a thread Python would wait for: let it
+        sys.exit(code)
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (docpipe … | head) or stream
-            code = code or 120  # what Python itself exits with when the flush fails
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
     os._exit(code)
+
+
+def _flush_stdout(code: int) -> int:
+    """What stdout still holds, written: a full disk or a closed stream is one line and
+    exit 1 (unless the run already failed); a reader that went away, quiet."""
+    from .errors import DocpipeError, ReaderGone
+
+    try:
+        from .stdout import flush
+
+        flush()
+    except ReaderGone as exc:
+        from .stdout import silence
+
+        silence()
+        return code or exc.exit_code
+    except DocpipeError as exc:
+        from .stdout import silence
+
+        silence()
+        err(str(exc))
+        return code or 1
+    return code
 
 
 if __name__ == "__main__":

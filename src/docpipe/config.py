@@ -1,13 +1,19 @@
 """docpipe.toml: defaults for the commands' options, like pandoc's defaults files.
 
-Where from, first found wins: `--config FILE`, `DOCPIPE_CONFIG=FILE`, `docpipe.toml` in
-the working folder, `[tool.docpipe]` of `pyproject.toml` there. Keys are the long option
-names (`summary_sentences` or `summary-sentences`); a table named after a command
-(`[pack]`) holds options of that command only. An option given on the command line beats
-the file.
+Where from: the user's own file (`~/.config/docpipe/docpipe.toml`, or under
+`$XDG_CONFIG_HOME`), then one of, first found wins: `--config FILE`,
+`DOCPIPE_CONFIG=FILE`, `docpipe.toml` in the working folder, `[tool.docpipe]` of
+`pyproject.toml` there. A later file beats an earlier one, and the command line beats
+both. Keys are the long option names (`summary_sentences` or `summary-sentences`); a
+table named after a command (`[pack]`) holds options of that command only.
 
-Nothing here names an option: the valid keys and their types are read from the commands'
-own parameters, so an option added to a command is a valid key at once.
+A file found by itself in the working folder came, as often as not, with the pages
+someone sent: like git's `safe.directory`, it may set presentation and extraction only.
+What reaches outside the folder or lowers a safety limit (`FOUND_FILE_REFUSES`) is
+refused from it with one line, and honoured from the files the user named or owns.
+
+Nothing here names an option otherwise: the valid keys and their types are read from
+the commands' own parameters, so an option added to a command is a valid key at once.
 """
 
 from __future__ import annotations
@@ -24,18 +30,49 @@ from .errors import UsageError
 CONFIG_ENV = "DOCPIPE_CONFIG"
 CONFIG_NAME = "docpipe.toml"
 SKIP = {"help", "config"}  # options that make no sense in the file
+FOUND = "working folder"  # how a file found by itself was found
+USER = "user config folder"
+
+#: What a config file found by itself (in the working folder) may not set, one row per
+#: key: (when it is refused, why). `always`: whatever the value; `outside`: a path that
+#: leads out of the working folder (links followed); `on`: true; `lower`: a limit set
+#: to 0 (none) or above its default. Honoured from --config, DOCPIPE_CONFIG and the
+#: user's own config folder.
+FOUND_FILE_REFUSES: dict[str, tuple[str, str]] = {
+    "scheduler": ("always", "sends every page to another machine"),
+    "out": ("always", "writes files where the file says"),
+    "template_dir": ("outside", "reads templates from outside the working folder"),
+    "logo": ("outside", "reads an image from outside the working folder"),
+    "rules": ("outside", "reads rules from outside the working folder"),
+    "folder_images": ("on", "embeds images from anywhere in a page's folder"),
+    "max_bytes": ("lower", "weakens a safety limit"),
+    "max_pages": ("lower", "weakens a safety limit"),
+    "page_timeout": ("lower", "weakens a safety limit"),
+    "page_memory": ("lower", "weakens a safety limit"),
+}
 
 
 @dataclass
 class Config:
-    path: Path | None = None  # None: no file, the built-in defaults only
+    path: Path | None = None  # the most specific file read; None: built-in defaults only
     how: str = ""  # how it was found: --config, DOCPIPE_CONFIG, working folder
     # command -> option name -> value as written in the file (checked)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # command -> option name -> the file its value comes from
+    origins: dict[str, dict[str, Path]] = field(default_factory=dict)
+    files: list[tuple[Path, str]] = field(default_factory=list)  # (file, how), in order
+
+
+def user_file() -> Path:
+    """The user's own config file: $XDG_CONFIG_HOME/docpipe/docpipe.toml, by default
+    ~/.config/docpipe/docpipe.toml."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"),
+                                                             ".config")
+    return Path(base) / "docpipe" / CONFIG_NAME
 
 
 def find(explicit: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
-    """The config file to read, and how it was chosen."""
+    """The config file to read besides the user's own, and how it was chosen."""
     for given, how in ((explicit, "--config"), (os.environ.get(CONFIG_ENV), CONFIG_ENV)):
         if given:
             path = Path(given)
@@ -44,11 +81,54 @@ def find(explicit: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
             return path, how
     here = Path(CONFIG_NAME)
     if here.is_file():
-        return here, "working folder"
+        return here, FOUND
     pyproject = Path("pyproject.toml")
     if pyproject.is_file() and b"[tool.docpipe" in pyproject.read_bytes():
-        return pyproject, "working folder"
+        return pyproject, FOUND
     return None, ""
+
+
+def sources(explicit: str | os.PathLike[str] | None) -> list[tuple[Path, str]]:
+    """Every file to read, in order (a later one beats an earlier one)."""
+    files = [(user_file(), USER)] if user_file().is_file() else []
+    path, how = find(explicit)
+    if path is not None and not (files and _same(path, files[0][0])):
+        files.append((path, how))
+    return files
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _outside(value: Any) -> bool:
+    """A path (or a list of them) that leads out of the working folder."""
+    here = Path.cwd().resolve()
+    for item in value if isinstance(value, list) else [value]:
+        try:
+            if not Path(str(item)).resolve().is_relative_to(here):
+                return True
+        except (OSError, RuntimeError, ValueError):
+            return True
+    return False
+
+
+def _refused(name: str, value: Any, param: Any) -> str:
+    """Why a file found by itself may not set `name` to `value` ("" when it may)."""
+    rule = FOUND_FILE_REFUSES.get(name)
+    if rule is None:
+        return ""
+    when, why = rule
+    if when == "always" or (when == "outside" and _outside(value)) \
+            or (when == "on" and value is True):
+        return why
+    if when == "lower" and isinstance(value, int | float) and not isinstance(value, bool) \
+            and (value == 0 or value > param.default):
+        return why
+    return ""
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -151,11 +231,23 @@ def _twin(key: str, value: Any, opts: dict[str, Any]) -> tuple[str, Any]:
 
 
 def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
-    """The config file's values for every command of the app, checked."""
-    path, how = find(explicit)
-    config = Config(path=path, how=how)
-    if path is None:
-        return config
+    """The config files' values for every command of the app, checked; a later file's
+    value beats an earlier one's."""
+    config = Config()
+    for path, how in sources(explicit):
+        one = load_file(ctx, path, trusted=how != FOUND)
+        for cmd, values in one.items():
+            config.values.setdefault(cmd, {}).update(values)
+            config.origins.setdefault(cmd, {}).update(dict.fromkeys(values, path))
+        config.files.append((path, how))
+        config.path, config.how = path, how
+    return config
+
+
+def load_file(ctx: Any, path: Path, trusted: bool) -> dict[str, dict[str, Any]]:
+    """One file's values per command, checked. `trusted` False (a file found by itself):
+    the keys of `FOUND_FILE_REFUSES` are refused with one line."""
+    values: dict[str, dict[str, Any]] = {}
     commands = commands_of(ctx.find_root().command)
     doc = read(path)
     top: dict[str, Any] = {}
@@ -173,19 +265,42 @@ def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
                              f"{', '.join(sorted(known))})", str(path))
     for cmd_name, cmd in commands.items():
         opts = options_of(cmd)
-        mine = config.values.setdefault(cmd_name, {})
+        mine = values.setdefault(cmd_name, {})
         for key, value in top.items():
             key, value = _twin(key, value, opts)
             if (name := key.replace("-", "_")) in opts:
-                mine[opts[name].name] = check(key, value, opts[name], ctx, path)
+                mine[opts[name].name] = _take(key, value, opts[name], ctx, path, trusted)
         for key, value in sections.get(cmd_name, {}).items():
             key, value = _twin(key, value, opts)
             name = key.replace("-", "_")
             if name not in opts:
                 raise UsageError(f"unknown key {key!r} in [{cmd_name}] (its options: "
                                  f"{', '.join(sorted(opts))})", str(path))
-            mine[opts[name].name] = check(f"{cmd_name}.{key}", value, opts[name], ctx, path)
-    return config
+            mine[opts[name].name] = _take(f"{cmd_name}.{key}", value, opts[name], ctx, path,
+                                          trusted)
+    return values
+
+
+def _take(key: str, value: Any, param: Any, ctx: Any, path: Path, trusted: bool) -> Any:
+    """The checked value, or a UsageError when a file found by itself may not set it."""
+    value = check(key, value, param, ctx, path)
+    if not trusted and (why := _refused(param.name.rstrip("_"), value, param)):
+        raise UsageError(
+            f"key {key!r} {why}: a config file found in the working folder may not set it "
+            f"(give it with --config FILE, {CONFIG_ENV} or {_home(user_file())})", str(path))
+    return value
+
+
+def _home(path: Path) -> str:
+    """`path` with the home folder as ~ (shorter lines)."""
+    home = os.path.expanduser("~")
+    text = str(path)
+    return "~" + text[len(home):] if home != "~" and text.startswith(home + os.sep) else text
+
+
+def note(config: Config) -> str:
+    """The line that says which config files were read: `docpipe: config: …`."""
+    return "docpipe: config: " + ", ".join(f"{_home(p)} ({how})" for p, how in config.files)
 
 
 def to_toml(value: Any) -> str:
@@ -205,10 +320,13 @@ def to_toml(value: Any) -> str:
 
 def report(ctx: Any, config: Config) -> list[str]:
     """`docpipe config`: each command's settings, as TOML, and where each one comes from."""
-    where = (f"{config.path} (from {config.how})" if config.path
-             else f"no config file ({CONFIG_NAME} or [tool.docpipe] in pyproject.toml "
-                  f"here, --config FILE or {CONFIG_ENV})")
-    lines = [f"# config file: {where}"]
+    if config.files:
+        where = ", ".join(f"{p} (from {how})" for p, how in config.files)
+        lines = [f"# config file{'s' if len(config.files) > 1 else ''}: {where}"]
+    else:
+        lines = [f"# config file: no config file ({CONFIG_NAME} or [tool.docpipe] in "
+                 f"pyproject.toml here, --config FILE, {CONFIG_ENV} or "
+                 f"{_home(user_file())})"]
     for cmd_name, cmd in commands_of(ctx.find_root().command).items():
         opts = options_of(cmd)
         if not opts:
@@ -218,7 +336,8 @@ def report(ctx: Any, config: Config) -> list[str]:
         for name, param in opts.items():
             envvar = param.envvar if isinstance(param.envvar, str) else None
             if param.name in mine:
-                value, origin = mine[param.name], str(config.path)
+                value = mine[param.name]
+                origin = str(config.origins.get(cmd_name, {}).get(param.name, config.path))
             elif envvar and os.environ.get(envvar):
                 value, origin = os.environ[envvar], f"environment {envvar}"
             else:

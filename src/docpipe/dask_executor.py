@@ -16,6 +16,12 @@ Time and memory budgets on a cluster are the Dask workers' own (`dask worker
 `--page-timeout` and `--page-memory` apply to local workers.
 Parsing stays on this machine (`pack`'s first phase): it needs the page's folder and
 takes ~30 ms a page.
+
+Failing fast: the address is checked before anything is read (`scheduler_address`:
+tcp:// or tls://, one line otherwise), and the scheduler must answer Dask's handshake
+within `--scheduler-timeout` seconds (`_knock`): a port that never answers, or a server
+that is not Dask, is one line, not a wait of minutes. A scheduler runs what it is sent
+and returns what it likes: trust it like a login.
 """
 
 from __future__ import annotations
@@ -24,24 +30,123 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import signals
-from .errors import DocpipeError
+from .errors import DocpipeError, UsageError, describe
 from .workers import POLL, Budget, Done, Failed
+
+#: Address schemes docpipe connects to: plain TCP, and TLS set up in Dask's own config.
+SCHEMES = ("tcp", "tls")
+DEFAULT_TIMEOUT = 10.0  # seconds for the scheduler to answer (--scheduler-timeout)
 
 
 class SchedulerError(DocpipeError):
     """The Dask scheduler cannot be used."""
 
 
+def scheduler_address(address: str) -> str:
+    """`address` as tcp://HOST:PORT or tls://HOST:PORT (HOST:PORT alone means tcp://), or
+    a UsageError saying what is wrong: checked before any page is read."""
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    given = text if "://" in text else f"tcp://{text}"
+    usage = (f"--scheduler: {describe(address)!r} is not a Dask scheduler address "
+             "(tcp://HOST:PORT)")
+    try:
+        parts = urlsplit(given)
+        port = parts.port
+    except ValueError:
+        raise UsageError(usage) from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise UsageError(f"--scheduler: {scheme}:// addresses are not supported: use "
+                         "tcp://HOST:PORT (or tls:// with Dask's TLS settings)")
+    if not parts.hostname or port is None or parts.path not in ("", "/") or parts.query \
+            or parts.username or parts.password:
+        raise UsageError(usage)
+    if scheme == "tls":
+        _security(scheme)  # said now, before anything is read or written
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{scheme}://{host}:{port}"
+
+
+def _security(scheme: str) -> Any:
+    """Dask's own security settings (its config: distributed.comm.tls.*); tls:// without
+    them is a usage error, not a traceback."""
+    try:
+        from distributed.security import Security
+    except ImportError:
+        raise SchedulerError("--scheduler needs Dask: pip install 'docpipe[dask]'") from None
+    security = Security()
+    if scheme == "tls" and security.get_connection_args("client").get("ssl_context") is None:
+        raise UsageError("--scheduler: tls:// needs Dask's TLS settings (a CA and a "
+                         "client certificate: distributed.comm.tls in Dask's config)")
+    return security
+
+
+def _knock(address: str, timeout: float, security: Any) -> None:
+    """Connect and finish Dask's handshake within `timeout` seconds, or a SchedulerError:
+    Dask's own connect timeout does not bound the handshake, and a server that accepts
+    but never answers as Dask does (an HTTP server) would hold the run for minutes."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def knock() -> None:
+        comm = await connect(address, timeout=timeout,
+                             **security.get_connection_args("client"))
+        comm.abort()
+
+    try:
+        _run_apart(lambda: asyncio.run(asyncio.wait_for(knock(), timeout)))
+    except TimeoutError:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address}: no Dask "
+                             f"scheduler answered within {timeout:g} s (is it one? "
+                             "--scheduler-timeout waits longer)") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address}: "
+                             f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
+
+
+def _run_apart(fn: Callable[[], Any]) -> Any:
+    """`fn()` here, or in a thread of its own when this thread already runs an event loop
+    (docpipe called from a notebook), where `asyncio.run` may not be called."""
+    import asyncio
+    import threading
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 -- raised again in the caller
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="docpipe-dask-knock")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 class DaskPool:
     """Tasks as futures on the cluster whose scheduler is at `address`."""
 
-    def __init__(self, address: str, connect_timeout: float = 10.0):
+    def __init__(self, address: str, connect_timeout: float = DEFAULT_TIMEOUT):
+        address = scheduler_address(address)
         try:
             from distributed import Client
         except ImportError:
             raise SchedulerError("--scheduler needs Dask: pip install 'docpipe[dask]'") from None
+        security = _security(address.split("://", 1)[0])
+        _knock(address, connect_timeout, security)
         try:
-            self.client = Client(address, timeout=connect_timeout, set_as_default=False)
+            self.client = Client(address, timeout=connect_timeout, set_as_default=False,
+                                 security=security)
         except (OSError, TimeoutError, ValueError) as exc:
             raise SchedulerError(f"cannot reach the Dask scheduler at {address}: "
                                  f"{' '.join(str(exc).split()) or type(exc).__name__}") from None
@@ -57,7 +162,7 @@ class DaskPool:
         import contextlib
 
         with contextlib.suppress(Exception):
-            self.client.close()
+            self.client.close(timeout=2)
 
     def run(self, fn: Callable[[Any], dict], tasks: Iterable[Any], done: Done,
             failed: Failed, budget: Callable[[Any], Budget] | None = None) -> None:

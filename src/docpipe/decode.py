@@ -72,14 +72,20 @@ class Decoded:
 
 
 def codec_name(name: str) -> str:
-    """Normalise a declared or requested charset name to the codec docpipe uses."""
+    """Normalise a declared or requested charset name to the codec docpipe uses; "" for
+    a name that is no text encoding Python has (`undefined`, `rot13`, `base64` are
+    codecs too, but decode no page): a page's declaration is then ignored, and
+    detection decides."""
     key = name.strip().strip("\"'").lower().replace("_", "-")
     key = {"gb-2312": "gb2312", "utf8": "utf-8"}.get(key, key)
     wide = _WIDER.get(key, key)
     try:
-        return codecs.lookup(wide).name
-    except LookupError:
+        codec = codecs.lookup(wide).name
+        "".encode(codec)  # a bytes-to-bytes codec, or `undefined`, fails here
+        b"".decode(codec)
+    except (LookupError, UnicodeError, TypeError):
         return ""
+    return codec
 
 
 def normalise_newlines(text: str) -> str:
@@ -109,7 +115,7 @@ def too_big(size: int, max_bytes: int, path: str) -> InputError:
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return None
 
 
@@ -173,11 +179,16 @@ def decode(
                 raise InputError(f"starts with a {codec} byte-order mark but does not decode", path)
             return _done(text, codec, path)
 
+    declared_codec = codec_name(declared) if declared else ""
+    if declared_codec.startswith(("utf-16", "utf-32")):  # NUL bytes are its nature
+        text = _strict(data, declared_codec)
+        if text is not None and _plausible(text) and _strict(data, "utf-8") is None:
+            return _done(text, declared_codec, path)
+
     what = _looks_binary(data)
     if what:
         raise InputError(f"not a text or HTML page: looks like {what}", path)
 
-    declared_codec = codec_name(declared) if declared else ""
     if declared_codec and declared_codec != "utf-8":
         text = _strict(data, declared_codec)
         # A page re-saved as UTF-8 that still declares GBK decodes as both only when

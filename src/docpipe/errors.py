@@ -21,13 +21,27 @@ def describe(text: str) -> str:
     return "".join(repr(ch)[1:-1] if _breaks_a_line(ch) else ch for ch in text)
 
 
+def path_line(text: str) -> str:
+    """A path as one line of stdout that a script can read back exactly: what
+    `describe` escapes, and the backslash itself (as \\\\), so the line decodes with
+    `line.encode("latin-1", "backslashreplace").decode("unicode-escape")`."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join("\\\\" if ch == "\\" else repr(ch)[1:-1] if _breaks_a_line(ch) else ch
+                   for ch in text)
+
+
+_BIDI = frozenset("\u061c\u200e\u200f")
+
+
 def _breaks_a_line(ch: str) -> bool:
-    """Control characters, line and paragraph separators, and bidi overrides: what could
-    start a new line or reorder one. Unassigned or new code points are shown as they are
-    (a missing-glyph warning names them)."""
+    """Control characters, line and paragraph separators, bidi controls and bytes that
+    are not UTF-8 (surrogate escapes): what could start a new line, reorder one, or not
+    print at all. Unassigned or new code points are shown as they are (a missing-glyph
+    warning names them)."""
     import unicodedata
 
-    return unicodedata.category(ch) in ("Cc", "Zl", "Zp") or \
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI or \
         "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
 
 
@@ -50,6 +64,21 @@ class UsageError(DocpipeError):
 
 class OutputError(DocpipeError):
     """The output folder or file cannot be written."""
+
+
+class StdoutError(OutputError):
+    """stdout cannot be written (a full disk, a closed stream): said once, then stdout
+    points nowhere, so nothing left in its buffer fails again at exit."""
+
+
+class ReaderGone(StdoutError):
+    """The program reading docpipe's stdout closed it (`docpipe … | head`): docpipe
+    stops writing and ends quietly, with the exit code of a process ended by SIGPIPE."""
+
+    exit_code = 141
+
+    def __init__(self) -> None:
+        super().__init__("the reader of stdout went away")
 
 
 class Terminated(KeyboardInterrupt):

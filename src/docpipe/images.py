@@ -35,6 +35,21 @@ def image_folder(page: str, base_dir: str, folder_images: bool = False) -> Path:
     return base if folder_images else base / f"{Path(page).stem}_files"
 
 
+def real_image_folder(page: str, base_dir: str, folder_images: bool = False) -> Path | None:
+    """The image folder with links followed, when it really is the page's: with
+    `folder_images` the page's folder; else `NAME_files/` must be that very folder inside
+    it, not a link to the folder itself (`ln -s . page_files`) or elsewhere. None when it
+    is not (then no local image is used)."""
+    root = image_folder(page, base_dir, folder_images)
+    try:
+        parent, real = Path(base_dir).resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if folder_images:
+        return parent
+    return real if real == parent / root.name else None
+
+
 def screen(art: Article, folder_images: bool = False) -> Article:
     """`art` with every image block checked: outside the image folder, too many pixels
     or too much SVG work, its `src` is dropped (the caption stays) and a warning says
@@ -44,11 +59,7 @@ def screen(art: Article, folder_images: bool = False) -> Article:
         return art
     parent = Path(art.base_dir)
     root = image_folder(art.input_path, art.base_dir, folder_images)
-    try:
-        real_root = root.resolve()
-    except (OSError, RuntimeError):
-        return dataclasses.replace(art, body=[dataclasses.replace(b, src="") for b in art.body],
-                                   base_dir="")
+    real_root = real_image_folder(art.input_path, art.base_dir, folder_images)
     body = []
     warned = list(art.warnings)
     for b in art.body:
@@ -61,7 +72,12 @@ def screen(art: Article, folder_images: bool = False) -> Article:
                 real = (parent / b.src).resolve()
             except (OSError, RuntimeError):
                 real = None
-            if real is None or not real.is_relative_to(real_root) or not real.is_file():
+            if real_root is None and real is not None and root.is_symlink():
+                warned.append(f"image {describe(b.src)} left out: {root.name}/ is a link "
+                              "to another folder, not the page's own image folder")
+                b = dataclasses.replace(b, src="")
+            elif real is None or real_root is None or not real.is_relative_to(real_root) \
+                    or not real.is_file():
                 where = ("the page's folder" if folder_images
                          else f"the page's own folder {root.name}/")
                 warned.append(f"image {describe(b.src)} left out: not in {where}"
@@ -74,7 +90,8 @@ def screen(art: Article, folder_images: bool = False) -> Article:
             else:
                 b = dataclasses.replace(b, src=str(real.relative_to(real_root)))
         body.append(b)
-    return dataclasses.replace(art, body=body, base_dir=str(root), warnings=warned)
+    return dataclasses.replace(art, body=body, base_dir=str(root) if real_root else "",
+                               warnings=warned)
 
 
 def image_problem(path: Path) -> str:
@@ -145,6 +162,16 @@ def _pixels_problem(w: int, h: int) -> str:
         return (f"{w} × {h} pixels ({w * h / 1e6:.1f} Mpx), over the limit of "
                 f"{MAX_PIXELS // 1_000_000} Mpx")
     return ""
+
+
+def image_type(head: bytes) -> str:
+    """The MIME type of a PNG, JPEG or SVG from its first bytes, "" for anything else:
+    a file's name says nothing about what it holds."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return "image/svg+xml" if _is_svg(Path(""), head) else ""
 
 
 def _is_svg(path: Path, head: bytes) -> bool:

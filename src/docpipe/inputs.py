@@ -18,6 +18,20 @@ from .errors import InputError
 CHUNK = 1 << 20
 
 
+def link_out(path: str) -> str:
+    """Where `path` really is, when that is outside the folder it was found in ("" when
+    it is not): a folder of pages someone sent may hold `notes.txt -> ~/.ssh/id_rsa`,
+    which a pack would otherwise carry unseen into a briefing to forward."""
+    from pathlib import Path
+
+    try:
+        real = Path(path).resolve()
+        folder = Path(path).parent.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return ""
+    return "" if real.is_relative_to(folder) else str(real)
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a named pipe (FIFO)"

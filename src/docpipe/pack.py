@@ -114,6 +114,7 @@ class PackOptions:
     page_timeout: float = DEFAULT_PAGE_TIMEOUT  # seconds per page (0: no limit)
     page_memory: int = DEFAULT_PAGE_MEMORY  # MB of a worker's RSS per page (0: no limit)
     scheduler: str | None = None  # tcp://HOST:PORT of a Dask scheduler; None: local workers
+    scheduler_timeout: float = 10.0  # seconds for the scheduler to answer
     issue: str | None = None  # the cover's issue label (第12期); default: the date range
 
 
@@ -131,13 +132,13 @@ def page_budget(timeout: float, memory: int) -> Callable[[Any], Budget]:
 
 
 def make_executor(jobs: int, scheduler: str | None = None,
-                  warm: Callable[[], None] | None = None):
+                  warm: Callable[[], None] | None = None, timeout: float = 10.0):
     """Local spawn workers (warmed up by `warm`, default: for parsing and rendering),
-    or the Dask cluster at `scheduler`."""
+    or the Dask cluster at `scheduler` (which must answer within `timeout` s)."""
     if scheduler:
         from .dask_executor import DaskPool
 
-        return DaskPool(scheduler)
+        return DaskPool(scheduler, timeout)
     from .tasks import warm_up
     from .workers import LocalPool
 
@@ -236,7 +237,8 @@ def _build(paths: list[str], name: str, settings: Settings, opts: PackOptions, p
     # Parsing (phase 1) needs the pages' folders: local workers. Rendering (phase 2) runs
     # on the Dask cluster when there is one.
     parsers = make_executor(jobs, warm=warm_parser)
-    workers = make_executor(jobs, opts.scheduler, warm=warm_renderer)
+    workers = make_executor(jobs, opts.scheduler, warm=warm_renderer,
+                            timeout=opts.scheduler_timeout)
     with parsers, workers:
         progress.start(len(todo), cached, min(workers.jobs, len(todo)))
         try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import __version__
 from .cache import digest, sha
+from .errors import path_line
 from .model import Article
 from .pipeline import Settings
 from .writers import Labels, RenderOptions, labels_for
@@ -141,8 +142,10 @@ def branding(render: RenderOptions, opts: Any, cover: dict[str, Any],
         from .transforms.chinese import convert_text
 
         issue = convert_text(issue, variant)
+    # The logo travels as bytes (its data: URL); the DOCX's file is made from them
+    # where the DOCX is rendered (tasks.render_pack), never read from a path.
     return {"organisation": render.organisation, "logo": logo_uri(render),
-            "logo_path": render.logo or "", "issue": issue, "date": (when or "")[:10]}
+            "logo_path": "", "issue": issue, "date": (when or "")[:10]}
 
 
 def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
@@ -168,6 +171,10 @@ def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
     report.title, report.variant = title, variant
     newest = max((a.published for a in arts if a.published), default=None)
     when = created or newest
+    from .writers import logo_data
+
+    if (note := logo_data(settings.render)[1]) and note not in report.pack_notes:
+        report.pack_notes.append(note)  # screened out as a page's image would be
     logo = Path(settings.render.logo) if settings.render.logo else None
     key = digest({**common, "pages": [e.key for e in ok], "title": title, "sort": opts.sort,
                   "name": name, "variant": variant, "created": when, "issue": opts.issue,
@@ -244,6 +251,7 @@ def summary_lines(report: PackReport) -> list[str]:
                      f"{rebuilt} rebuilt, {fresh} up to date")
     if not report.pack_error:
         state = "rebuilt" if report.pack_rebuilt else "up to date"
-        lines.append(f"pack ({state}): " + " ".join(str(p) for p in report.pack_outputs))
-    lines.append(f"manifest: {report.manifest}")
+        lines.append(f"pack ({state}): " + " ".join(path_line(str(p))
+                                                    for p in report.pack_outputs))
+    lines.append(f"manifest: {path_line(str(report.manifest))}")
     return lines

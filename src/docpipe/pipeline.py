@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DocpipeError, InputError, UsageError
+from .inputs import link_out
 from .model import Article
 from .readers import SUFFIXES, ReadOptions, read
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions, write
@@ -164,6 +165,12 @@ def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None =
         data = read_bytes(path, settings.read.max_bytes)
     t1 = time.perf_counter()
     art = read(data, path if path != STDIN else "<stdin>", settings.read)
+    if path != STDIN and (real := link_out(path)):
+        from .errors import describe
+
+        art = dataclasses.replace(art, warnings=[
+            *art.warnings, f"the page is a link to {describe(real)}, outside its folder: "
+                           "check that it is a page you mean to use"])
     t2 = time.perf_counter()
     art = transform(art, settings)
     if "pdf" in settings.formats:

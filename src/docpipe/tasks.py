@@ -8,6 +8,7 @@ half-written, and a worker on another machine needs no shared folder.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -194,11 +195,13 @@ def render_batch(batch: RenderBatch) -> dict[str, Any]:
 
 def render_pack(job: Any) -> dict[str, Any]:
     """The pack's PDF or DOCX, or sections of its front matter, as bytes. Runs in a
-    worker."""
+    worker. The cover's logo comes as bytes (a `data:` URL), never as a path to read."""
+    from .writers import logo_on_disk
     from .writers.collection import render
 
     try:
-        files, notes = render(job)
+        with logo_on_disk(job.cover) as cover:
+            files, notes = render(dataclasses.replace(job, cover=cover))
     except DocpipeError as exc:
         return {"error": str(exc)}
     except Exception as exc:
@@ -244,14 +247,38 @@ def image_files(art: Article) -> dict[str, bytes]:
     return files
 
 
-def detach(task: Any) -> list[dict[str, bytes]]:
-    """What a task needs from this machine's disk besides itself: each article's images."""
-    return [image_files(a) for a in _articles(task)]
+def _render_options(task: Any) -> Any:
+    if isinstance(task, RenderBatch):
+        return task.tasks[0].settings.render if task.tasks else None
+    settings = getattr(task, "settings", None)
+    return settings.render if settings is not None else getattr(task, "render", None)
+
+
+def detach(task: Any) -> dict[str, Any]:
+    """What a task needs from this machine's disk besides itself, as bytes: each
+    article's images, and the files of the user's template folder (`--template-dir`; a
+    worker elsewhere has neither the pages' folders nor that folder)."""
+    from .templates import folder_files
+
+    render = _render_options(task)
+    folder = render.template_dir if render is not None else None
+    return {"images": [image_files(a) for a in _articles(task)],
+            "templates": folder_files(folder) if folder else {}}
+
+
+def _with_templates(task: Any, folder: str) -> Any:
+    """`task` whose render options read the templates from `folder`."""
+    if isinstance(task, RenderBatch):
+        return RenderBatch(tuple(_with_templates(t, folder) for t in task.tasks))
+    if hasattr(task, "settings"):
+        render = dataclasses.replace(task.settings.render, template_dir=folder)
+        return dataclasses.replace(task, settings=dataclasses.replace(task.settings,
+                                                                      render=render))
+    return dataclasses.replace(task, render=dataclasses.replace(task.render,
+                                                                template_dir=folder))
 
 
 def _attach(task: Any, roots: list[str]) -> Any:
-    import dataclasses
-
     if isinstance(task, RenderTask):
         return dataclasses.replace(task, article=dataclasses.replace(task.article,
                                                                      base_dir=roots[0]))
@@ -263,24 +290,40 @@ def _attach(task: Any, roots: list[str]) -> Any:
     return dataclasses.replace(task, items=items)
 
 
-def run_remote(fn: Any, task: Any, files: list[dict[str, bytes]]) -> dict[str, Any]:
-    """Run `fn(task)` on a machine without the pages' folders: each article's images are
-    laid out in a private temporary folder that stands in for its page's folder."""
+def run_remote(fn: Any, task: Any, baggage: dict[str, Any]) -> dict[str, Any]:
+    """Run `fn(task)` on a machine without the pages' folders or the template folder:
+    each article's images, and the templates, are laid out in a private temporary
+    folder that stands in for theirs (`detach`). Whatever goes wrong comes back as this
+    task's error: an exception leaving a Dask task (a RecursionError's deep traceback)
+    may never reach the client, which would then wait for ever."""
     import tempfile
     from pathlib import Path
 
-    if not any(files):
-        return fn(task)
-    with tempfile.TemporaryDirectory(prefix="docpipe-task-") as tmp:
-        roots = []
-        for i, images in enumerate(files):
-            root = Path(tmp) / f"page{i}"
-            root.mkdir()
-            for rel, data in images.items():
-                target = (root / rel).resolve()
-                if not target.is_relative_to(root.resolve()):
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            roots.append(str(root))
-        return fn(_attach(task, roots))
+    try:
+        files, templates = baggage["images"], baggage["templates"]
+        if not any(files) and not templates:
+            return fn(task)
+        with tempfile.TemporaryDirectory(prefix="docpipe-task-") as tmp:
+            if templates:
+                task = _with_templates(task, _lay_out(Path(tmp) / "templates", templates))
+            if any(files):
+                task = _attach(task, [_lay_out(Path(tmp) / f"page{i}", images)
+                                      for i, images in enumerate(files)])
+            return fn(task)
+    except Exception as exc:
+        detail = " ".join(str(exc).split())[:200]
+        where = getattr(task, "path", "") or str(getattr(task, "target", ""))
+        return {"error": f"{where}: internal error on the Dask worker: "
+                         f"{type(exc).__name__}: {detail}", "cacheable": False}
+
+
+def _lay_out(root: Any, files: dict[str, bytes]) -> str:
+    """`files` (relative path -> bytes) written under the new folder `root`."""
+    root.mkdir()
+    for rel, data in files.items():
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root.resolve()):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return str(root)

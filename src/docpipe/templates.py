@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import UsageError
-from .writers import default_template_dir
+from .writers import LINK_OUT, default_template_dir, inside
 
 CONFIG_NAME = "docpipe.toml"
 
@@ -30,7 +30,10 @@ def config_text(folder: str) -> str:
 # name it: `docpipe convert … --config {quoted}/{CONFIG_NAME}` (or DOCPIPE_CONFIG=FILE).
 # Keys are the long option names (--summary-sentences -> summary_sentences); an option
 # given on the command line beats the file. `docpipe config` shows what applies.
-# Relative paths are relative to the folder docpipe runs in.
+# Relative paths are relative to the folder docpipe runs in. Found in that folder by
+# itself, this file may not name a template_dir outside it (nor out, scheduler, logo
+# outside it, folder_images or a lower limit): name the file with --config, or keep
+# such settings in ~/.config/docpipe/docpipe.toml.
 
 # The templates exported here: edit briefing.html.j2, article.html.j2, pack.html.j2
 # (Jinja2), briefing.css, pack.css and labels.toml (the briefing's own words).
@@ -65,11 +68,36 @@ def export(folder: Path, force: bool = False) -> list[Path]:
     return targets
 
 
+def folder_files(folder: str | Path) -> dict[str, bytes]:
+    """The template folder's files, {path relative to it: bytes}: what a task carries to
+    a Dask worker, which does not have the folder. Only files inside the folder (a link
+    out of it is left behind, as the loader refuses it); hidden files left out."""
+    root = Path(folder).resolve()
+    files: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if inside(path, root):
+            files[rel.as_posix()] = path.read_bytes()
+    return files
+
+
+def links_out(folder: Path) -> list[Path]:
+    """Files of `folder` that are links to something outside it."""
+    return [p for p in sorted(folder.rglob("*")) if p.is_symlink() and not inside(p, folder)]
+
+
 def check_templates(folder: Path) -> None:
-    """Parse every template in `folder`: a syntax error is a UsageError naming file:line."""
+    """Parse every template in `folder`: a syntax error is a UsageError naming file:line.
+    A link to outside the folder is refused: templates and stylesheets come from inside
+    it only."""
     import jinja2
 
     from .writers.html import environment
+
+    if bad := links_out(folder):
+        raise UsageError(f"{bad[0]}: {LINK_OUT}")
 
     # The renderer's own environment: its filters and globals (keep_last …) are known.
     env = environment((str(folder), str(default_template_dir())))

@@ -12,22 +12,33 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import re
 from pathlib import Path
 
-from ..decode import codec_name, decode
+from ..decode import decode
 from ..errors import InputError
 from ..model import Article
 from . import ReadOptions
 
 _IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"}
+#: Multipart sections a web archive may hold: a browser saves one or two. The parser
+#: (the standard library's) goes one level of recursion deeper for each.
+MAX_MULTIPARTS = 50
+_MULTIPART = re.compile(rb"(?im)^content-type:[ \t]*multipart/")
 
 
 def _parts(data: bytes, path: str):
-    msg = email.message_from_bytes(data, policy=email.policy.compat32)
-    if not msg.is_multipart():
-        raise InputError("not a web archive: no MIME parts (save the page again, or use "
-                         "--from html / --from txt)", path)
-    return [p for p in msg.walk() if not p.is_multipart()]
+    if (n := len(_MULTIPART.findall(data))) > MAX_MULTIPARTS:
+        raise InputError(f"web archive with {n} multipart sections, more than the "
+                         f"{MAX_MULTIPARTS} docpipe reads (a browser saves one or two)", path)
+    try:
+        msg = email.message_from_bytes(data, policy=email.policy.compat32)
+        if not msg.is_multipart():
+            raise InputError("not a web archive: no MIME parts (save the page again, or "
+                             "use --from html / --from txt)", path)
+        return [p for p in msg.walk() if not p.is_multipart()]
+    except RecursionError:  # nesting the count above did not see (folded headers)
+        raise InputError("web archive nested too deep to read", path) from None
 
 
 def read(data: bytes, path: str, opts: ReadOptions) -> Article:
@@ -41,10 +52,11 @@ def read(data: bytes, path: str, opts: ReadOptions) -> Article:
     if html is None:
         raise InputError("web archive without an HTML part", path)
     raw = html.get_payload(decode=True) or b""
-    charset = html.get_content_charset()
-    # The part's declared charset first, then the same detection as any HTML page.
-    encoding = opts.encoding or (charset if charset and codec_name(charset) else None)
-    decoded = decode(raw, path=path, encoding=encoding, max_bytes=0)
+    # The part's declared charset is evidence, as a page's <meta charset> is: used when it
+    # decodes the part cleanly, else (unknown, or wrong: "utf-16" on UTF-8 bytes)
+    # detection decides. --encoding alone is obeyed as it is.
+    decoded = decode(raw, path=path, encoding=opts.encoding,
+                     declared=html.get_content_charset(), max_bytes=0)
     images: dict[str, str] = {}
     for p in parts:
         ctype = p.get_content_type()

@@ -6,9 +6,11 @@ imported on first use so `docpipe --help` does not pay for WeasyPrint or docx.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -55,10 +57,28 @@ class RenderOptions:
         return [*dirs, default_template_dir()]
 
     def find(self, name: str) -> Path:
+        """The first folder's `name`; a template folder's file is read only from inside
+        that folder (a link out of it is refused, as by the templates' loader)."""
         for folder in self.search_path:
             if (folder / name).is_file():
+                if not inside(folder / name, folder):
+                    from ..errors import UsageError
+
+                    raise UsageError(f"{folder / name}: {LINK_OUT}")
                 return folder / name
         raise FileNotFoundError(name)
+
+
+LINK_OUT = ("a link to outside its template folder: templates and stylesheets are read "
+            "only from inside it")
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path`, links followed, is in `folder` (links followed too)."""
+    import os
+
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 @dataclass(frozen=True)
@@ -141,16 +161,25 @@ def lead_shown(art: Article) -> bool:
     return not (lead and any(lead in "".join(t.split()) for t in (art.editor_note, first)))
 
 
-LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-              ".svg": "image/svg+xml"}
+LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")  # told by the bytes, not the name
+_LOGO_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg"}  # what Word takes: no SVG
 
 
 @lru_cache(maxsize=4)
-def _data_uri(path: str, mtime: float) -> str:
+def _logo_data(path: str, mtime: float, shown: str) -> tuple[str, str]:
     import base64
 
-    kind = LOGO_TYPES[Path(path).suffix.lower()]
-    return f"data:{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    from ..errors import describe
+    from ..images import IMAGE_MAX_BYTES, image_problem, image_type
+    from ..inputs import read_file
+
+    if problem := image_problem(Path(path)):
+        return "", f"logo {describe(shown)} left out: {problem}"
+    data = read_file(path, IMAGE_MAX_BYTES)
+    kind = image_type(data[:4096])
+    if kind not in LOGO_TYPES:
+        return "", f"logo {describe(shown)} left out: not a PNG, SVG or JPEG image"
+    return f"data:{kind};base64," + base64.b64encode(data).decode("ascii"), ""
 
 
 PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
@@ -162,22 +191,62 @@ def check_render_options(opts: RenderOptions) -> None:
     from ..errors import UsageError
 
     if opts.logo:
+        from ..images import image_type
+
         p = Path(opts.logo)
-        if p.suffix.lower() not in LOGO_TYPES:
-            raise UsageError("logo must be a PNG, SVG or JPEG file", opts.logo)
         if not p.is_file():
             raise UsageError("logo file not found", opts.logo)
+        try:
+            with p.open("rb") as f:
+                head = f.read(4096)
+        except OSError as exc:
+            raise UsageError(f"cannot read the logo: {exc.strerror or exc}", opts.logo) from None
+        if image_type(head) not in LOGO_TYPES:
+            raise UsageError("logo must be a PNG, SVG or JPEG image (its bytes say what it "
+                             "is, not its name)", opts.logo)
     if opts.pdf_variant and opts.pdf_variant not in PDF_VARIANTS:
         raise UsageError(f"unknown PDF variant {opts.pdf_variant!r}; choose from "
                          f"{', '.join(PDF_VARIANTS)}")
 
 
-def logo_uri(opts: RenderOptions) -> str:
-    """The logo as a data: URL (the renderer reads nothing outside its assets), or ""."""
+def logo_data(opts: RenderOptions) -> tuple[str, str]:
+    """(the logo as a `data:` URL, "") so the renderer reads nothing outside its assets
+    and a worker elsewhere gets its bytes; or ("", a warning) when it is screened out as
+    a page's image would be (too many pixels, an SVG that draws too much, too big)."""
     if not opts.logo:
-        return ""
+        return "", ""
     p = Path(opts.logo)
-    return _data_uri(str(p.resolve()), p.stat().st_mtime)
+    try:
+        return _logo_data(str(p.resolve()), p.stat().st_mtime, opts.logo)
+    except Exception as exc:  # noqa: BLE001 -- gone or unreadable since the options' check
+        from ..errors import describe
+
+        return "", f"logo {describe(opts.logo)} left out: cannot be read ({exc})"
+
+
+def logo_uri(opts: RenderOptions) -> str:
+    """The logo as a `data:` URL, or "" (none, or screened out: see `logo_data`)."""
+    return logo_data(opts)[0]
+
+
+@contextlib.contextmanager
+def logo_on_disk(cover: dict) -> Iterator[dict]:
+    """`cover` whose `logo_path` is a file made from the logo's bytes (its `data:` URL),
+    named after its type: python-docx reads a file, and Word takes PNG and JPEG only.
+    The path given with --logo is never read here (it may be on another machine)."""
+    import base64
+    import tempfile
+
+    uri = cover.get("logo") or ""
+    kind = uri[5:].split(";", 1)[0] if uri.startswith("data:") else ""
+    suffix = _LOGO_SUFFIXES.get(kind)
+    if suffix is None:
+        yield {**cover, "logo_path": ""}
+        return
+    with tempfile.TemporaryDirectory(prefix="docpipe-logo-") as tmp:
+        path = Path(tmp) / f"logo{suffix}"
+        path.write_bytes(base64.b64decode(uri.split(",", 1)[1]))
+        yield {**cover, "logo_path": str(path)}
 
 
 def write(fmt: str, art: Article, target: Path, opts: RenderOptions) -> None:

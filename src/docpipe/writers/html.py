@@ -14,10 +14,15 @@ from . import RenderOptions, colophon, display_title, labels_for, lead_shown
 
 @lru_cache(maxsize=8)
 def environment(search_path: tuple[str, ...]):
+    """The templates' Jinja2 environment, sandboxed: a template (a user's too, or one
+    that came with a folder of pages) may show what it is given, never reach Python's
+    internals (`lipsum.__globals__`), call what changes data, or read files outside its
+    folder."""
     import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
+    env = ImmutableSandboxedEnvironment(
+        loader=_FolderLoader(list(search_path)),
         autoescape=True,  # page text is data, never markup
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -25,6 +30,24 @@ def environment(search_path: tuple[str, ...]):
     env.filters["keep_last"] = keep_last
     env.globals["lead_shown"] = lead_shown
     return env
+
+
+def _FolderLoader(search_path: list[str]):
+    """Jinja2's file loader, reading a template only from inside the folder it is found
+    in: a link to a file outside that folder is an error, not followed."""
+    import jinja2
+    from jinja2.exceptions import SecurityError
+
+    from . import LINK_OUT, inside
+
+    class FolderLoader(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            if not any(inside(filename, folder) for folder in self.searchpath):
+                raise SecurityError(f"{filename}: {LINK_OUT}")
+            return source, filename, uptodate
+
+    return FolderLoader(search_path)
 
 
 def keep_last(text: str, n: int = 2):
