@@ -263,9 +263,10 @@ def test_twenty_thousand_paragraph_page_gives_its_docx(tmp_path):
 
 def _long_text(chars: int) -> str:
     lines = ["一份很长的文本页面", "", "2024年1月1日 来源：测试", ""]
-    i = 0
-    while sum(map(len, lines)) < chars:
+    i, size = 0, sum(map(len, lines))
+    while size < chars:
         lines += [f"第{i}段，编号{i * 7919 % 10007}。{PARA}{PARA}", ""]
+        size += len(lines[-2])
         i += 1
     return "\n".join(lines) + "\n"
 
