@@ -203,6 +203,15 @@ def to_toml(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns: a CJK character takes two (wcwidth), so
+    the comment column stays aligned after `title = "一周简报"`."""
+    from wcwidth import wcswidth
+
+    cols = wcswidth(text)
+    return text + " " * (width - (cols if cols >= 0 else len(text)))
+
+
 def report(ctx: Any, config: Config) -> list[str]:
     """`docpipe config`: each command's settings, as TOML, and where each one comes from."""
     where = (f"{config.path} (from {config.how})" if config.path
@@ -224,7 +233,7 @@ def report(ctx: Any, config: Config) -> list[str]:
             else:
                 value, origin = param.default, "default"
             if value is None or value == [] or value == ():
-                lines.append(f"# {name} = (not set)".ljust(40) + f"  # {origin}")
+                lines.append(_pad(f"# {name} = (not set)", 40) + f"  # {origin}")
             else:
-                lines.append(f"{name} = {to_toml(value)}".ljust(40) + f"  # {origin}")
+                lines.append(_pad(f"{name} = {to_toml(value)}", 40) + f"  # {origin}")
     return lines

@@ -24,6 +24,22 @@ LANG = {
     "hk": ("zh-Hant-HK", "HK"),
 }
 
+#: BCP 47 language tags `--to` also takes (any case, - or _): the tag a user's other tools
+#: speak (zh-TW in a CMS, zh-Hant in pandoc's `lang`) -> docpipe's variant.
+TAGS = {
+    "zh-hans": "hans", "zh-cn": "hans", "zh-sg": "hans", "zh-hans-cn": "hans",
+    "zh-hant": "hant",
+    "zh-tw": "tw", "zh-hant-tw": "tw",
+    "zh-hk": "hk", "zh-hant-hk": "hk",
+}
+
+
+def variant_for(value: str) -> str | None:
+    """A variant name (hans …) or a BCP 47 tag (zh-TW …) as docpipe's variant, or None."""
+    key = value.strip().lower().replace("_", "-")
+    return key if key in CONFIGS else TAGS.get(key)
+
+
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

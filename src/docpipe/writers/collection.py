@@ -418,7 +418,8 @@ def _docx_cover(doc, cover: dict[str, Any], L: Labels) -> None:
             doc.add_picture(logo, height=Mm(20))
     if cover.get("organisation"):
         doc.add_paragraph(xml_safe(cover["organisation"]), style="Heading 2")
-    doc.add_paragraph(L.pack, style="Kicker")
+    if cover.get("kicker", L.pack):  # not when the title is this word itself
+        doc.add_paragraph(cover.get("kicker", L.pack), style="Kicker")
     doc.add_paragraph(cover["title"], style="Title")
     if cover.get("issue"):
         doc.add_paragraph(xml_safe(cover["issue"]), style="Heading 2")
