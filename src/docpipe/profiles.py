@@ -16,7 +16,9 @@ from pathlib import Path
 from .errors import UsageError
 
 RULES_DIR = Path(__file__).parent / "rules"
-LABEL_FIELDS = ("source", "published", "author", "editor", "views", "url")
+LABEL_FIELDS = ("source", "published", "author", "editor", "views", "url",
+                # an official document's record (model.NOTICE_FIELDS)
+                "doc_number", "index_number", "written", "issuer", "topic", "disclosure")
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class Patterns:
     sign_org: re.Pattern[str]
     sign_date: re.Pattern[str]
     attachment: re.Pattern[str]
+    doc_number: re.Pattern[str]
+    disclosure: re.Pattern[str]
     end_mark: re.Pattern[str]
     labelled_notice: re.Pattern[str]
     buttons: re.Pattern[str]

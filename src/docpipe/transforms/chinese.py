@@ -9,7 +9,7 @@ import dataclasses
 import re
 from functools import cache
 
-from ..model import Article, Dropped
+from ..model import TEXT_FIELDS, Article, Dropped
 
 #: --to value -> OpenCC config
 CONFIGS = {"hant": "s2t", "tw": "s2tw", "twp": "s2twp", "hk": "s2hk", "hans": "t2s"}
@@ -82,14 +82,7 @@ def convert_article(art: Article, variant: str) -> Article:
     ]
     return dataclasses.replace(
         art,
-        title=c(art.title),
-        site=c(art.site),
-        source=c(art.source),
-        author=c(art.author),
-        editor=c(art.editor),
-        lead=c(art.lead),
-        editor_note=c(art.editor_note),
-        summary=c(art.summary),
+        **{name: c(getattr(art, name)) for name in TEXT_FIELDS},
         keywords=[c(k) for k in art.keywords],
         body=body,
         dropped=[Dropped(d.line, c(d.text), d.rule) for d in art.dropped],

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..model import Article, Dropped
+from ..model import TEXT_FIELDS, Article, Dropped
 
 #: (script or "" for every script, converted text, wanted text)
 Fix = tuple[str, str, str]
@@ -89,9 +89,7 @@ def apply(art: Article, fixes: tuple[Fix, ...]) -> Article:
     body = [b if b.text.startswith(b.lead_in) else dataclasses.replace(b, lead_in="")
             for b in body]
     out = dataclasses.replace(
-        art, title=fix(art.title), site=fix(art.site), source=fix(art.source),
-        author=fix(art.author), editor=fix(art.editor), lead=fix(art.lead),
-        editor_note=fix(art.editor_note), summary=fix(art.summary),
+        art, **{name: fix(getattr(art, name)) for name in TEXT_FIELDS},
         keywords=[fix(k) for k in art.keywords], body=body,
         dropped=[Dropped(d.line, fix(d.text), d.rule) for d in art.dropped])
     lines = [f"phrases: {k} → {v} ×{n} (your phrase table)" for (k, v), n in counts.items()]

@@ -287,10 +287,10 @@ def xml_safe_article(art: Article) -> Article:
     import dataclasses
 
     from ..decode import xml_safe
+    from ..model import TEXT_FIELDS
 
-    fields = {f: xml_safe(getattr(art, f)) for f in
-              ("title", "site", "source", "author", "editor", "url", "lead", "editor_note",
-               "summary")}
+    fields = {f: xml_safe(getattr(art, f)) for f in (*TEXT_FIELDS, "url", "index_number",
+                                                     "published_time")}
     body = [dataclasses.replace(b, text=xml_safe(b.text), lead_in=xml_safe(b.lead_in),
                                 caption=xml_safe(b.caption)) for b in art.body]
     return dataclasses.replace(art, **fields, body=body,
@@ -390,18 +390,30 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
     notice = any(b.kind == "addressee" for b in art.body)
     kicker = (f"{xml_safe(org)} · " if org else "") + L.briefing
     add(kicker + (f" · {art.site}" if art.site else ""), style="Kicker")
+    if art.doc_number:  # GB/T 9704: the 发文字号 centred above the title
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        add(art.doc_number, style="Meta").paragraph_format.alignment = \
+            WD_ALIGN_PARAGRAPH.CENTER
     add(title, style=heading)
     meta = []
     if art.source:
         meta.append(f"{L.source}：{art.source}")
     if art.published:
-        meta.append(art.published)
+        meta.append(art.published + (f" {art.published_time}" if art.published_time else ""))
     if art.views is not None:
-        meta.append(f"{L.views} {art.views}")
+        meta.append(f"{art.views_label or L.views} {art.views}")
     if art.author:
         meta.append(f"{L.author}：{art.author}")
+    if art.original:
+        meta.append(L.words.get("original", "原创"))
     if meta:
         add(" · ".join(meta), style="Meta")
+    from . import record_rows
+
+    rows = record_rows(art, L)
+    if rows:  # the document's record (索引号, 发文机关, 成文日期 …), as in the PDF's header
+        add("　".join(f"{label}：{value}" for label, value in rows), style="Meta")
     if art.summary:
         p = add(style="Summary")
         p.add_run(f"{L.summary}：").bold = True
@@ -489,6 +501,38 @@ def set_properties(doc, *, title: str, keywords: list[str], author: str, created
     cp.category = "briefing"
 
 
+def set_record(doc, art: Article, L: Labels) -> None:
+    """An official document's record as document properties: the 发文字号 as the core
+    `identifier`, every field as a custom property (Word: File > Properties > Custom)
+    named by its label (发文字号, 索引号 …), so a records system can read it."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    from ..model import NOTICE_FIELDS
+
+    rows = [(L.words.get(n, n), getattr(art, n)) for n in NOTICE_FIELDS if getattr(art, n)]
+    if not rows:
+        return
+    if art.doc_number:
+        doc.core_properties.identifier = art.doc_number[:255]
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+    vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+    root = etree.Element(f"{{{ns}}}Properties", nsmap={None: ns, "vt": vt})
+    for pid, (name, value) in enumerate(rows, start=2):  # pid 0 and 1 are reserved
+        prop = etree.SubElement(root, f"{{{ns}}}property", {
+            "fmtid": "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}", "pid": str(pid),
+            "name": name})
+        etree.SubElement(prop, f"{{{vt}}}lpwstr").text = value
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = doc.part.package
+    part = Part(PackURI("/docProps/custom.xml"),
+                "application/vnd.openxmlformats-officedocument.custom-properties+xml",
+                blob, package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
 def deterministic_bytes(doc) -> bytes:
     """The .docx bytes with fixed zip timestamps, so the same input gives the same file.
 
@@ -530,6 +574,7 @@ def to_bytes(art: Article, opts: RenderOptions) -> bytes:
     add_article(doc, art, L, title, org=opts.organisation, credit=colophon(L, opts))
     set_properties(doc, title=title, keywords=art.keywords, author=art.source or art.site,
                    created=art.published, variant=art.variant, subject=art.summary)
+    set_record(doc, art, L)
     data = deterministic_bytes(doc)
     missing = verify.lost(art, verify.docx_text(data))
     if missing:
