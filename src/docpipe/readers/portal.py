@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import Article, Block, Dropped
-from ..profiles import Profile, evidence, patterns
+from ..profiles import Profile, evidence, patterns, wechat
 
 STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_END = "。！？!?；;…"
@@ -183,6 +183,8 @@ def _is_title_like(text: str) -> bool:
 def _block(text: str, profile: Profile) -> Block:
     if _sign_off(text):
         return Block(text=text)
+    if len(text) <= evidence().caption_max and patterns().caption.search(text):
+        return Block(text=text, kind="caption")  # a photo's caption (…。记者 孙悦 摄)
     if profile.point and (m := profile.point.match(text)) and len(m[1]) < len(text):
         return Block(text=text, kind="point", lead_in=m[1])
     if (
@@ -679,6 +681,17 @@ def parse(
             drop(ln, f"{in_box[1]} (the list under line {in_box[0]}, inside the article)")
             continue
         in_box = None
+        if not body and (wx := wechat().account_line.match(text)):
+            # 原创 青禾小编 青禾公益 2025年01月14日 10:20: the account is the source
+            meta = {**meta, "source": wx["account"], "published": wx["date"],
+                    "published_time": wx["time"], "original": "1" if wx["original"] else ""}
+            if wx["author"]:
+                meta["author"] = wx["author"]
+            art.log.append(f"line {ln.no}: WeChat account line: account {wx['account']!r} is "
+                           "the source" + (f", {wx['author']!r} the author" if wx["author"]
+                                           else ""))
+            drop(ln, "metadata (WeChat account line)")
+            continue
         if not body and not rule and p.doc_number.match(squash(text)):
             meta.setdefault("doc_number", text)  # 发文字号 between the title and the text
             drop(ln, "metadata (发文字号)")
@@ -758,6 +771,11 @@ def parse(
                                 "were dropped as the page's end; check that the article is "
                                 "whole (--explain lists them)")
     _apply_metadata(art, meta, profile, hints, site_name, lines, crumb_site)
+    if "published_time" not in meta and not hints.source \
+            and wechat().looks_like([ln.text for ln in lines], art.url):
+        art.warnings.append("a WeChat article without its account line (原创 / author / "
+                            "account / time under the headline): its source is unknown; "
+                            "check the briefing's 来源")
     return art
 
 
@@ -782,6 +800,8 @@ def _apply_metadata(
         art.views = int(m[0].replace(",", ""))
     art.author = meta.get("author", "") or art.author
     art.editor = meta.get("editor", "")
+    art.published_time = meta.get("published_time", "") or art.published_time
+    art.original = meta.get("original") == "1" or art.original
     if art.views is not None:
         art.views_label = meta.get("views_label", "")
     _notice_record(art, meta)

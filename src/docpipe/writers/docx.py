@@ -442,6 +442,8 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
             p.add_run(b.rest)
         elif b.kind == "image":
             _add_image(doc, art, b, add)
+        elif b.kind == "caption":
+            add(b.text, style="Caption")
         else:
             add(b.text)
     credit = L.colophon if credit is None else xml_safe(credit)

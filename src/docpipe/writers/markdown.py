@@ -83,6 +83,8 @@ def render(art: Article, opts: RenderOptions) -> str:
             out += [f"### {e(b.text)}", ""]
         elif b.kind == "point":
             out += [f"**{e(b.lead_in)}**{e(b.rest)}", ""]
+        elif b.kind == "caption":
+            out += [f"*{e(b.text)}*", ""]
         elif b.kind == "image":
             out += [f"![{e(b.caption)}]({md_url(b.src)})" if b.src else f"*{e(b.caption)}*", ""]
         else:
