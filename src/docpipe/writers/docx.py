@@ -414,11 +414,14 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
     rows = record_rows(art, L)
     if rows:  # the document's record (索引号, 发文机关, 成文日期 …), as in the PDF's header
         add("　".join(f"{label}：{value}" for label, value in rows), style="Meta")
-    if art.summary:
+    from . import note_marks
+
+    marks = note_marks(art)  # the summary is the note's sentences: bold in the note
+    if art.summary and not marks:
         p = add(style="Summary")
         p.add_run(f"{L.summary}：").bold = True
         p.add_run(art.summary)
-    if art.keywords:
+    if art.keywords and not marks:
         p = add(style="Keywords")
         p.add_run(f"{L.keywords}：").bold = True
         p.add_run("、".join(art.keywords))
@@ -426,7 +429,17 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
         p = add(style="Lead")
         p.add_run(f"{L.lead}：").bold = True
         p.add_run(art.lead)
-    if art.editor_note:
+    if art.editor_note and marks:
+        head = add(L.editor_note, style="Heading 2")
+        head.add_run(f"　{L.words.get('summary_marked', '加粗句为摘要')}").bold = False
+        p = add(style="Editor Note")
+        for text, key in marks:
+            p.add_run(text).bold = key or None
+        if art.keywords:
+            p = add(style="Keywords")
+            p.add_run(f"{L.keywords}：").bold = True
+            p.add_run("、".join(art.keywords))
+    elif art.editor_note:
         add(L.editor_note, style="Heading 2")
         add(art.editor_note, style="Editor Note")
     for b in art.body:

@@ -47,6 +47,8 @@ def front_matter(art: Article, title: str) -> list[str]:
     if art.original:
         fields.append(("original", True))
     fields += [(name, getattr(art, name)) for name in NOTICE_FIELDS if getattr(art, name)]
+    if art.summary:
+        fields.append(("summary", art.summary))
     if art.keywords:
         fields.append(("keywords", list(art.keywords)))
     return ["---", *(f"{k}: {_yaml(v)}" for k, v in fields), "---", ""]
@@ -68,15 +70,24 @@ def render(art: Article, opts: RenderOptions) -> str:
         meta.append(f"{L.author}：{e(art.author)}")
     if meta:
         out += [" · ".join(meta), ""]
-    if art.summary:
+    from . import note_marks
+
+    marks = note_marks(art)  # the summary is the note's sentences: bold in the note
+    if art.summary and not marks:
         out += [f"> **{L.summary}**：{e(art.summary)}", ">"]
-    if art.keywords:
+    if art.keywords and not marks:
         out += [f"> **{L.keywords}**：{'、'.join(e(k) for k in art.keywords)}", ""]
-    elif art.summary:
+    elif art.summary and not marks:
         out[-1] = ""
     if art.lead:
         out += [f"**{L.lead}**：{e(art.lead)}", ""]
-    if art.editor_note:
+    if art.editor_note and marks:
+        hint = L.words.get("summary_marked", "加粗句为摘要")
+        note = "".join(f"**{e(t.strip())}**" if key else e(t) for t, key in marks)
+        out += [f"## {L.editor_note}", "", f"*{hint}*", "", note, ""]
+        if art.keywords:
+            out += [f"**{L.keywords}**：{'、'.join(e(k) for k in art.keywords)}", ""]
+    elif art.editor_note:
         out += [f"## {L.editor_note}", "", e(art.editor_note), ""]
     for b in art.body:
         if b.kind == "heading":
