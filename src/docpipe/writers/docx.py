@@ -98,14 +98,85 @@ def _shade(style, fill: str, border: str) -> None:
     ppr.append(shd)
 
 
-def new_document(variant: str):
+def new_document(variant: str, opts: RenderOptions | None = None):
     """A python-docx Document set up for `variant`: fonts, language, styles, page.
 
     The styled document is built once per process and variant (about 30 ms) and kept as
-    its .docx bytes; each call opens a fresh copy of it (about 10 ms)."""
+    its .docx bytes; each call opens a fresh copy of it (about 10 ms). With a
+    `reference.docx` in the template folder (`docpipe templates export`), that document's
+    styles, page set-up, headers and footers are the DOCX's, as pandoc's --reference-doc."""
     from docx import Document
 
+    ref = _reference_path(opts)
+    if ref is not None:
+        return Document(io.BytesIO(_from_reference(variant, str(ref), ref.stat().st_mtime)))
     return Document(io.BytesIO(_base_document(variant)))
+
+
+REFERENCE_MAX = 20_000_000  # bytes: a reference document is styles, not a book
+
+
+def _reference_path(opts: RenderOptions | None) -> Path | None:
+    """The user's reference.docx in the template folder, or None (docpipe's own styles)."""
+    if opts is None or not opts.template_dir:
+        return None
+    path = Path(opts.template_dir) / "reference.docx"
+    return path if path.is_file() else None
+
+
+def reference_bytes() -> bytes:
+    """docpipe's own styles as a reference document (`docpipe templates export`): a
+    document with one paragraph of each style, so a user sees and edits every one."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(_base_document("hans")))
+    for style, text in (("Kicker", "简报 · 网站"), ("Title", "标题"), ("Meta", "来源 · 日期"),
+                        ("Summary", "摘要"), ("Keywords", "关键词"), ("Lead", "导读"),
+                        ("Heading 2", "编者按"), ("Editor Note", "编者按正文"),
+                        ("Heading 1", "简报标题（简报汇编）"), ("Heading 3", "小标题"),
+                        (None, "正文段落"), ("Caption", "图片说明"), ("Colophon", "本简报由 docpipe 据保存的网页整理")):
+        doc.add_paragraph(text, style=style)
+    return deterministic_bytes(doc)
+
+
+@lru_cache(maxsize=4)
+def _from_reference(variant: str, path: str, mtime: float) -> bytes:
+    """The user's reference document emptied (its styles, sections, headers and footers
+    kept), with docpipe's styles it lacks added, and set for `variant`: the Noto face of
+    another region becomes this one's, the East Asian language this variant's."""
+    from docx import Document
+
+    from ..errors import UsageError
+    from ..inputs import read_file
+
+    try:
+        doc = Document(io.BytesIO(read_file(path, REFERENCE_MAX)))
+    except Exception as exc:  # noqa: BLE001 -- a user's file: one line, never a traceback
+        raise UsageError(f"reference document cannot be read: {exc}", path) from None
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != _qn("w:sectPr"):
+            body.remove(child)
+    own = Document(io.BytesIO(_base_document(variant)))
+    have = {st.get(_qn("w:styleId")) for st in doc.styles.element.findall(_qn("w:style"))}
+    for st in own.styles.element.findall(_qn("w:style")):
+        if st.get(_qn("w:styleId")) not in have:
+            doc.styles.element.append(st)
+    region = LANG[variant][1]
+    word_lang = WORD_LANG[variant]
+    for el in doc.styles.element.iter(_qn("w:rFonts")):
+        for attr, value in list(el.attrib.items()):
+            if value.startswith(("Noto Serif CJK ", "Noto Sans CJK ")):
+                el.set(attr, value[:-2] + region)
+    for el in doc.styles.element.iter(_qn("w:lang")):
+        if el.get(_qn("w:eastAsia")):
+            el.set(_qn("w:eastAsia"), word_lang)
+    tfl = doc.settings.element.find(_qn("w:themeFontLang"))
+    if tfl is not None:
+        tfl.set(_qn("w:eastAsia"), word_lang)
+    raw = io.BytesIO()
+    doc.save(raw)
+    return _with_font_fallbacks(raw.getvalue(), region)
 
 
 @lru_cache(maxsize=8)
@@ -259,20 +330,28 @@ def update_fields_on_open(doc) -> None:
     doc.settings.element.append(el)
 
 
-def header_footer(section, title: str, attribution: str) -> None:
+def header_footer(section, title: str, attribution: str, total: str | None = "NUMPAGES"
+                  ) -> None:
+    """The running head (the title) and foot (source, page / pages). What a reference
+    document already puts there (内部资料 · 注意保存) stays, docpipe's follows it."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    head = section.header.paragraphs[0]
+    def free(part):
+        last = part.paragraphs[-1]
+        return last if not last.text.strip() and not last.runs else part.add_paragraph()
+
+    head = free(section.header)
     head.text = title
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot = section.footer.paragraphs[0]
+    foot = free(section.footer)
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if attribution:
         foot.add_run(attribution + "    ")
     _field(foot, "PAGE")
-    foot.add_run(" / ")
-    _field(foot, "NUMPAGES")
+    if total:
+        foot.add_run(" / ")
+        _field(foot, total)
     for p in (head, foot):
         p.paragraph_format.first_line_indent = Pt(0)
         ind = p._p.get_or_add_pPr().get_or_add_ind()
@@ -583,7 +662,7 @@ def to_bytes(art: Article, opts: RenderOptions) -> bytes:
     art = xml_safe_article(art)
     L = labels_for(art.variant, opts)
     title = display_title(art, opts)
-    doc = new_document(art.variant)
+    doc = new_document(art.variant, opts)
     attribution = f"{L.source}：{art.source or art.site}" if (art.source or art.site) else ""
     header_footer(doc.sections[0], title, attribution)
     add_article(doc, art, L, title, org=opts.organisation, credit=colophon(L, opts))
