@@ -123,12 +123,19 @@ def _compounds(tokens: list[str], tags: dict[str, str], rules: dict) -> list[str
     pairs, a second for a third word (国际 + 志愿服务), each pair kept when it recurs
     (`min_count`) and makes up most of the rarer word's occurrences (`min_share`)."""
     glue, first_ok, suffix = rules["glue_tags"], rules["first_tags_allowed"], rules["suffix_tags"]
+    most = rules["max_chars"]
+    role: dict[str, tuple[bool, bool]] = {}  # word -> (may open a term, may close one)
+
+    def roles(w: str) -> tuple[bool, bool]:
+        if w not in role:
+            t = tags.get(w, "n")
+            cjk = _CJK_WORD.match(w) is not None
+            role[w] = (cjk and len(w) >= 2 and (t not in glue or t in first_ok),
+                       cjk and t not in glue and (len(w) >= 2 or t in suffix))
+        return role[w]
 
     def joinable(a: str, b: str) -> bool:
-        ta, tb = tags.get(a, "n"), tags.get(b, "n")
-        return (len(a) >= 2 and _CJK_WORD.match(a) is not None and _CJK_WORD.match(b) is not None
-                and (ta not in glue or ta in first_ok) and tb not in glue
-                and (len(b) >= 2 or tb in suffix) and len(a) + len(b) <= rules["max_chars"])
+        return roles(a)[0] and roles(b)[1] and len(a) + len(b) <= most
 
     for need, share, of in ((rules["min_count"], rules["min_share"], min),
                             (rules["min_count_long"], rules["min_share_long"], max)):
@@ -180,12 +187,15 @@ def keywords(text: str, top: int = 8) -> list[tuple[str, float]]:
     def term_idf(w: str) -> float:
         if w in idf:
             return idf[w]
+        if w not in tags:  # a word jieba's HMM found: unknown, the median
+            return median
         parts = [p for p in tokenizer.cut(w, HMM=False) if len(p) > 1 and p in idf]
         return max((idf[p] for p in parts), default=median)  # a compound: its rarest part
 
+    exclude_tags, exclude = rules["exclude_tags"], rules["exclude"]
     weights = {w: n * term_idf(w) / total for w, n in counts.items()
-               if tags.get(w, "n") not in rules["exclude_tags"] and w not in names
-               and not rules["exclude"].search(w) and not _NOISE.match(w)}
+               if (tags[w] if w in tags else dict_tags.get(w, "n")) not in exclude_tags
+               and w not in names and not exclude.search(w) and not _NOISE.match(w)}
     ranked = sorted(weights.items(), key=lambda item: item[1], reverse=True)
     chosen: list[tuple[str, float]] = []
     for w, score in ranked:
