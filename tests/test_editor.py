@@ -87,7 +87,7 @@ def out(tmp_path_factory) -> Path:
                 pages / "cap_files" / "photo.png")
     import docpipe
 
-    results = docpipe.convert([pages], tmp / "out", formats="pdf,docx,md,json", jobs=2)
+    results = docpipe.convert([pages], tmp / "out", formats="pdf,docx,md,json")
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     return tmp / "out"
 

@@ -124,8 +124,14 @@ def clean_message(message: str) -> str:
     return message.rstrip(".")
 
 
+#: Options whose value may also be a TOML table in the file (a mapping, not a file name).
+TABLES = {"phrases"}
+
+
 def check(key: str, value: Any, param: Any, ctx: Any, path: Path) -> Any:
     """`value` as the default of `param`, or a UsageError naming the key and the file."""
+    if isinstance(value, dict) and param.name in TABLES:
+        return value  # checked where it is used (transforms/phrases.py), with the file named
     t, many = _base(param)
     values = value if many and isinstance(value, list) else [value]
     if not all(_fits(v, t) for v in values):
@@ -198,6 +204,9 @@ def to_toml(value: Any) -> str:
         return "[" + ", ".join(to_toml(v) for v in value) + "]"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, dict):  # a table (phrases): inline
+        return "{ " + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {to_toml(v)}"
+                                for k, v in value.items()) + " }"
     if hasattr(value, "value"):  # an Enum member
         value = value.value
     return json.dumps(str(value), ensure_ascii=False)
