@@ -184,6 +184,7 @@ def test_notice_record_in_json_markdown_docx_and_pdf(out):
 
 def test_summary_of_the_note_is_marked_in_the_note_not_repeated(out):
     from docx import Document
+    from docx.oxml.ns import qn
 
     from docpipe.transforms.sentences import split
 
@@ -193,11 +194,13 @@ def test_summary_of_the_note_is_marked_in_the_note_not_repeated(out):
     first = pages_text(out / f"{REFERENCE.stem}.pdf")[0].replace("\n", "").replace(" ", "")
     for s in sents:  # once on page 1: in the note, not again in a 摘要 box above it
         assert first.count(s.replace(" ", "")) == 1, s
-    assert "加粗句为摘要" in first and "摘要：" not in first
+    assert "标出的句子即摘要" in first and "摘要：" not in first
     d = Document(str(out / f"{REFERENCE.stem}.docx"))
     assert not [p for p in d.paragraphs if p.style.name == "Summary"]
     note = next(p for p in d.paragraphs if p.style.name == "Editor Note")
-    assert "".join(r.text for r in note.runs if r.bold) == "".join(sents)
+    marked = [r.text for r in note.runs if r._r.rPr is not None
+              and r._r.rPr.find(qn("w:shd")) is not None]
+    assert "".join(marked) == "".join(sents)
     assert note.text == doc["editor_note"]
     md = (out / f"{REFERENCE.stem}.md").read_text(encoding="utf-8")
     assert f"**{sents[0]}**" in md and "summary:" in md.split("---")[1]

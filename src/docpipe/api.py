@@ -330,9 +330,8 @@ def iter_convert(
     if mode == "dir":
         from .outputs import ensure_dir
 
-        if Path(out_s).exists() and not Path(out_s).is_dir():
-            what = (f"{len(run.formats)} outputs per page ({','.join(run.formats)})"
-                    if len(run.formats) > 1 else f"a {run.formats[0]} output")
+        if len(run.formats) > 1 and Path(out_s).exists() and not Path(out_s).is_dir():
+            what = f"{len(run.formats)} outputs per page ({','.join(run.formats)})"
             suffix = WRITERS[run.formats[0]][1]
             raise UsageError(f"-o {out_s} is an existing file, not a folder: {what} go into "
                              f"a folder (-o DIR), or name one output file by its format "

@@ -41,6 +41,7 @@ WINDOWS_FALLBACK = {
 #: variant -> the w:lang eastAsia value Word understands
 WORD_LANG = {"hans": "zh-CN", "hant": "zh-TW", "tw": "zh-TW", "twp": "zh-TW", "hk": "zh-HK"}
 ACCENT = "8A1C1C"
+MARK = "E8D5A9"  # the summary's sentences in the editor's note (briefing.css .note .key)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -510,10 +511,14 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
         p.add_run(art.lead)
     if art.editor_note and marks:
         head = add(L.editor_note, style="Heading 2")
-        head.add_run(f"　{L.words.get('summary_marked', '加粗句为摘要')}").bold = False
+        head.add_run(f"　{L.words.get('summary_marked', '标出的句子即摘要')}").bold = False
         p = add(style="Editor Note")
         for text, key in marks:
-            p.add_run(text).bold = key or None
+            run = p.add_run(text)
+            if key:  # the marker's tint the PDF gives these sentences
+                shd = run._r.get_or_add_rPr().makeelement(_qn("w:shd"), {
+                    _qn("w:val"): "clear", _qn("w:color"): "auto", _qn("w:fill"): MARK})
+                run._r.get_or_add_rPr().append(shd)
         if art.keywords:
             p = add(style="Keywords")
             p.add_run(f"{L.keywords}：").bold = True

@@ -82,7 +82,7 @@ def render(art: Article, opts: RenderOptions) -> str:
     if art.lead:
         out += [f"**{L.lead}**：{e(art.lead)}", ""]
     if art.editor_note and marks:
-        hint = L.words.get("summary_marked", "加粗句为摘要")
+        hint = L.words.get("summary_marked", "标出的句子即摘要")
         note = "".join(f"**{e(t.strip())}**" if key else e(t) for t, key in marks)
         out += [f"## {L.editor_note}", "", f"*{hint}*", "", note, ""]
         if art.keywords:
