@@ -22,18 +22,16 @@ WINDOW_PAGE = ("公益让青年走向更广阔世界的窗口\n\n来源:本站 �
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory) -> Path:
-    """One pack of two samples, without --title, with --date: made once."""
-    import docpipe
+def pack(tmp_path_factory):
+    """One pack of two samples, without --title, with --date, --explain and -v: made once
+    (the command line's result is kept for the options' test)."""
+    from typer.testing import CliRunner
 
     out = tmp_path_factory.mktemp("pack")
-    try:
-        report = docpipe.pack([REFERENCE, NEWS], out, name="week", date="2025-03-20", jobs=1,
-                              pages=False)
-    except TypeError:  # a docpipe without `date` (checked once against it): the cover
-        report = docpipe.pack([REFERENCE, NEWS], out, name="week", jobs=1, pages=False)
-    assert report.ok, report.pack_error
-    return out
+    res = invoke(CliRunner(), "pack", str(REFERENCE), str(NEWS), "-o", str(out), "--name",
+                 "week", "--date", "2025-03-20", "--no-pages", "-j", "1", "--explain", "-v")
+    assert res.exit_code == 0, res.stderr
+    return out, res
 
 
 def pdf_pages(path: Path) -> list[str]:
@@ -46,7 +44,7 @@ def pdf_pages(path: Path) -> list[str]:
 
 
 def test_cover_title_and_date_once(pack):
-    cover = pdf_pages(pack / "week.pdf")[0].replace(" ", "")
+    cover = pdf_pages(pack[0] / "week.pdf")[0].replace(" ", "")
     assert cover.count("简报汇编") == 1, cover
     assert cover.count("2025-03-20") == 1, cover  # the issue's date, not the newest article's
     assert cover.count("2024-11-18") == 1  # the date range, once
@@ -63,7 +61,7 @@ def test_date_is_checked():
 
 
 def test_pack_docx_contents_and_overview_number_pages_by_its_own_layout(pack):
-    with zipfile.ZipFile(pack / "week.docx") as z:
+    with zipfile.ZipFile(pack[0] / "week.docx") as z:
         xml = z.read("word/document.xml").decode("utf-8")
     refs = re.findall(r"PAGEREF (b\d{3})", xml)
     assert refs == ["b001", "b002", "b001", "b002"]  # contents, then overview
@@ -165,10 +163,8 @@ def test_config_aligns_comments_after_cjk_values(tmp_path):
     assert len(column) == 1, (title, other)
 
 
-def test_pack_explain_and_verbose(tmp_path, runner):
-    res = invoke(runner, "pack", str(NEWS), "-o", str(tmp_path / "p"), "--no-pages",
-                 "--explain", "-v", "-j", "1")
-    assert res.exit_code == 0, res.stderr
+def test_pack_explain_and_verbose(pack):
+    res = pack[1]
     assert f"# {NEWS}" in res.stderr and "dropped line" in res.stderr
     assert f"{NEWS}: converted" in res.stderr and "pack: made" in res.stderr
 
