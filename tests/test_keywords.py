@@ -21,7 +21,7 @@ def reference_text() -> str:
 def test_reference_keywords_meaningful(reference_text):
     words = [w for w, _ in kw.keywords(reference_text, 8)]
     assert 5 <= len(words) <= 8
-    assert {"志愿", "服务", "国际", "志愿者"} <= set(words)
+    assert {"志愿服务", "国际"} <= set(words)  # 志愿 + 服务 kept whole (issue 22)
     assert all(len(w) > 1 and not w.isdigit() for w in words)
 
 
@@ -33,13 +33,15 @@ def test_weights_descending_and_top_respected(reference_text):
 
 
 def test_close_to_jieba_tfidf(reference_text):
-    """At least 6 of jieba's own top 8 (full dictionary) are among docpipe's 8."""
+    """At least 6 of jieba's own top 8 (full dictionary) are among docpipe's 8, or part
+    of one of docpipe's terms (志愿 and 服务 of 志愿服务)."""
     import jieba.analyse
 
     theirs = [w for w in jieba.analyse.TFIDF().extract_tags(reference_text, topK=24)
               if len(w) > 1 and not w.isdigit()][:8]
     ours = [w for w, _ in kw.keywords(reference_text, 8)]
-    assert len(set(theirs) & set(ours)) >= 6, (theirs, ours)
+    covered = [w for w in theirs if any(w in term for term in ours)]
+    assert len(covered) >= 6, (theirs, ours)
 
 
 def test_no_text_no_keywords():

@@ -76,7 +76,8 @@ def test_o_dash_writes_text_to_stdout(tmp_path):
     assert json.loads(proc.stdout)["views"] == 192
     assert not Path("-").exists()
     proc = run("convert", str(REFERENCE), "-o", "-", "-f", "md")
-    assert proc.stdout.decode().startswith("# 小而美")
+    assert proc.stdout.decode().startswith("---\n")  # YAML front matter, then the title
+    assert "\n# 小而美" in proc.stdout.decode()
     proc = run("convert", str(REFERENCE), "-o", "-")  # two formats cannot share stdout
     assert proc.returncode == 2 and b"one format" in proc.stderr
 
@@ -104,7 +105,7 @@ def test_name_names_a_single_input_stdin_included(runner, tmp_path):
                  input=REFERENCE.read_bytes())
     assert res.exit_code == 0
     assert res.stdout.splitlines() == [str(tmp_path / "weekly.md")]
-    assert (tmp_path / "weekly.md").read_text(encoding="utf-8").startswith("# 小而美")
+    assert "\n---\n\n# 小而美" in (tmp_path / "weekly.md").read_text(encoding="utf-8")
     res = invoke(runner, "convert", str(REFERENCE), str(SAMPLE_HTML), "-o", str(tmp_path),
                  "--name", "x")
     assert res.exit_code == 2 and "--name names one page's outputs" in res.stderr

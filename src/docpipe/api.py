@@ -64,6 +64,16 @@ def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
     raise UsageError(f"{name}: {text!r} is not one of {', '.join(choices)}")
 
 
+def _variant(to: Any) -> str:
+    """`to` as a variant: hans, hant, tw, twp, hk or a BCP 47 tag (zh-Hans, zh-Hant,
+    zh-TW, zh-HK, zh-CN …), any case; else the one-line UsageError of `_choice`."""
+    from .transforms.chinese import variant_for
+
+    text = to.value if isinstance(to, Enum) else to
+    found = variant_for(text) if isinstance(text, str) else None
+    return found or _choice("to", to, VARIANTS)
+
+
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
     """'pdf,docx', ['pdf', 'docx'] or 'all' -> ('pdf', 'docx'); unknown ones are an error."""
     if formats is None:
@@ -100,6 +110,7 @@ def settings(
     pdf_variant: str | None = None,
     max_pages: int = 500,
     folder_images: bool = False,
+    phrases: PathLike | dict[str, Any] | None = None,
 ) -> Settings:
     """Every option of a run checked and gathered into one `Settings` record.
 
@@ -110,7 +121,7 @@ def settings(
     from .writers import check_render_options
 
     fmts = parse_formats(formats)
-    variant = _choice("to", to, VARIANTS) if to is not None else None
+    variant = _variant(to) if to is not None else None
     kind = _choice("kind", kind, KINDS) if kind is not None else None
     if isinstance(summary_sentences, bool) or not isinstance(summary_sentences, int) \
             or not 1 <= summary_sentences <= 10:
@@ -136,7 +147,10 @@ def settings(
                            credit=_credit(credit, no_credit), pdf_variant=pdf_variant,
                            max_pages=max_pages)
     check_render_options(render)
+    from .transforms.phrases import load as load_phrases
+
     result = Settings(
+        phrases=load_phrases(phrases, VARIANTS),
         formats=fmts,
         variant=variant,
         out_dir=Path(out),
@@ -197,6 +211,7 @@ def extract(
     strict: bool = False,
     punct: str = "auto",
     folder_images: bool = False,
+    phrases: PathLike | dict[str, Any] | None = None,
     stages: list[tuple[str, float]] | None = None,
 ) -> Article:
     """The cleaned article of one page.
@@ -209,7 +224,7 @@ def extract(
     Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""
     opts = settings(to=to, summary_sentences=summary_sentences, rules=rules, kind=kind,
                     encoding=encoding, max_bytes=max_bytes, strict=strict, punct=punct,
-                    folder_images=folder_images)
+                    folder_images=folder_images, phrases=phrases)
     name, data = _source(source)
     if data is None:
         with contextlib.suppress(OSError):  # a name too long is reported when read
@@ -317,6 +332,12 @@ def iter_convert(
     if mode == "dir":
         from .outputs import ensure_dir
 
+        if len(run.formats) > 1 and Path(out_s).exists() and not Path(out_s).is_dir():
+            what = f"{len(run.formats)} outputs per page ({','.join(run.formats)})"
+            suffix = WRITERS[run.formats[0]][1]
+            raise UsageError(f"-o {out_s} is an existing file, not a folder: {what} go into "
+                             f"a folder (-o DIR), or name one output file by its format "
+                             f"(-o brief{suffix} -f {run.formats[0]})")
         ensure_dir(run.out_dir)
     file_targets = {fmts[0]: target} if mode == "file" and fmts else None
     clashes = check_collisions(paths) if name is None else {}
@@ -416,17 +437,41 @@ def convert(
     max_bytes: int = DEFAULT_MAX_BYTES,
     kind: str | None = None,
     strict: bool = False,
+    punct: str = "auto",
+    organisation: str = "",
+    logo: PathLike | None = None,
+    credit: str | bool | None = None,
+    no_credit: bool = False,
+    pdf_variant: str | None = None,
+    max_pages: int = 500,
+    folder_images: bool = False,
+    phrases: PathLike | dict[str, Any] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    page_timeout: float = 120.0,
+    page_memory: int = 2048,
+    scheduler_timeout: float = 10.0,
+    stdout: IO[bytes] | None = None,
+    debug: bool = False,
 ) -> list[Result]:
     """Write a briefing of each page; one `Result` per page (`.ok`, `.outputs`, `.error`).
 
     `out` is a folder (OUT/<page>.pdf …), one file whose suffix gives the format
     ("brief.pdf", one page only), or "-" for stdout (one page, one format). `formats`
-    is "pdf,docx" (default), a list, or "all". A page that fails does not stop the
-    others: its `Result.error` says why, and `Result.article.warnings` what to check. Bad options raise `UsageError` up front."""
+    is "pdf,docx" (default), a list, or "all". Every option of `docpipe convert` is a
+    keyword here, by its long name (`--from` is `kind`). A page that fails does not stop
+    the others: its `Result.error` says why, and `Result.article.warnings` what to check.
+    Bad options raise `UsageError` up front."""
     return list(iter_convert(inputs, out, formats=formats, to=to, name=name,
                              summary_sentences=summary_sentences, template_dir=template_dir,
                              encoding=encoding, rules=rules, max_bytes=max_bytes,
-                             kind=kind, strict=strict))
+                             kind=kind, strict=strict, punct=punct, organisation=organisation,
+                             logo=logo, credit=credit, no_credit=no_credit,
+                             pdf_variant=pdf_variant, max_pages=max_pages,
+                             folder_images=folder_images, phrases=phrases, jobs=jobs,
+                             scheduler=scheduler, page_timeout=page_timeout,
+                             page_memory=page_memory, scheduler_timeout=scheduler_timeout,
+                             stdout=stdout, debug=debug))
 
 
 # --- pack ----------------------------------------------------------------------------
@@ -438,6 +483,7 @@ def pack(
     *,
     name: str = "pack",
     title: str | None = None,
+    date: str | None = None,
     jobs: int = 0,
     sort: str = "date",
     pages: bool = True,
@@ -448,25 +494,64 @@ def pack(
     page_memory: int = 2048,
     scheduler: str | None = None,
     scheduler_timeout: float = 10.0,
-    **options: Any,
+    to: str | None = None,
+    summary_sentences: int = 2,
+    template_dir: PathLike | None = None,
+    encoding: str | None = None,
+    rules: Iterable[PathLike] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kind: str | None = None,
+    strict: bool = False,
+    punct: str = "auto",
+    organisation: str = "",
+    logo: PathLike | None = None,
+    credit: str | bool | None = None,
+    no_credit: bool = False,
+    pdf_variant: str | None = None,
+    max_pages: int = 500,
+    folder_images: bool = False,
+    phrases: PathLike | dict[str, Any] | None = None,
 ) -> PackReport:
     """Build OUT/NAME.pdf, OUT/NAME.docx and OUT/NAME.json (the manifest) from many pages.
 
-    `options` are those of `convert` (to, summary_sentences, template_dir, encoding,
-    rules, max_bytes, kind, strict, punct, organisation, logo, credit, pdf_variant);
-    `issue` labels the cover (第12期; default: the date range). Incremental: what did
-    not change is not rebuilt. `page_timeout` (s) and `page_memory` (MB) bound each page
-    in its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster, which must
-    answer within `scheduler_timeout` seconds."""
+    Every option of `docpipe pack` is a keyword here, by its long name (`--from` is
+    `kind`). `issue` labels the cover (第12期; default: the date range); `date` is the
+    issue's date on the cover (YYYY-MM-DD; default: today). Incremental: what did not
+    change is not rebuilt. `page_timeout` (s) and `page_memory` (MB) bound each page in
+    its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster, which must
+    answer within `scheduler_timeout` seconds. Safe to call from a script without an
+    `if __name__ == "__main__":` guard (workers never import the caller's script)."""
     from .pack import SORTS, PackOptions, build_pack
 
-    run = settings(out=out, **options)
+    run = settings(out=out, to=to, summary_sentences=summary_sentences,
+                   template_dir=template_dir, encoding=encoding, rules=rules,
+                   max_bytes=max_bytes, kind=kind, strict=strict, punct=punct,
+                   organisation=organisation, logo=logo, credit=credit, no_credit=no_credit,
+                   pdf_variant=pdf_variant, max_pages=max_pages, folder_images=folder_images,
+                   phrases=phrases)
     opts = PackOptions(name=_plain_name(name, "pack name"), title=title, jobs=jobs,
                        sort=_choice("sort", sort, SORTS), pages=pages, force=force,
                        issue=issue, page_timeout=page_timeout, page_memory=page_memory,
                        scheduler=_scheduler(scheduler, scheduler_timeout),
-                       scheduler_timeout=scheduler_timeout)
+                       scheduler_timeout=scheduler_timeout, date=issue_date(date))
     return build_pack(_as_inputs(inputs), run, opts, progress)
+
+
+def issue_date(date: str | None) -> str:
+    """The pack's issue date as YYYY-MM-DD: `date` checked, else today (the day of
+    SOURCE_DATE_EPOCH when set, so a reproducible build keeps its bytes)."""
+    import datetime as dt
+
+    if date is not None:
+        text = str(date).strip()
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise UsageError(f"date: {date!r} is not a date (YYYY-MM-DD)") from None
+    from .cache import source_date
+
+    stamp = source_date()
+    return stamp[:10] if stamp else dt.date.today().isoformat()
 
 
 # --- check ---------------------------------------------------------------------------

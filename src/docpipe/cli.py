@@ -214,10 +214,22 @@ def _load_config(ctx: typer.Context, value: str | None) -> str | None:
 
 
 # Options shared by the commands (Typer reads them from the annotations).
-ToOpt = Annotated[Variant | None, typer.Option(
-    "--to", case_sensitive=False, metavar="VARIANT",
-    help="Script: hans (Simplified), hant, tw (Taiwan), twp (Taiwan phrases), hk. "
-    "Default: keep the page's.")]
+def _check_to(value: str | None) -> str | None:
+    """--to: a variant or a BCP 47 tag (zh-TW …), as the variant; else the usual error."""
+    if value is None:
+        return None
+    from .transforms.chinese import variant_for
+
+    found = variant_for(str(value))
+    if found is None:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(Variant)}")
+    return found
+
+
+ToOpt = Annotated[str | None, typer.Option(
+    "--to", metavar="VARIANT", callback=_check_to,
+    help="Script: hans (Simplified), hant, tw (Taiwan), twp (Taiwan phrases), hk; or a "
+    "BCP 47 tag: zh-Hans, zh-Hant, zh-TW, zh-HK. Default: keep the page's.")]
 EncodingOpt = Annotated[str | None, typer.Option(
     "--encoding", metavar="CHARSET",
     help="Input charset, overriding detection (gbk, big5, utf-16 …).")]
@@ -279,6 +291,18 @@ FolderImagesOpt = Annotated[bool, typer.Option(
 MaxPagesOpt = Annotated[int, typer.Option(
     "--max-pages", min=0, metavar="N",
     help="Refuse a page whose PDF would be longer (0: no limit).")]
+
+
+def _file_or_table(value):
+    """A file name on the command line; in a config file also a table (`phrases`)."""
+    return value if isinstance(value, dict) else str(value)
+
+
+PhrasesOpt = Annotated[str | None, typer.Option(
+    "--phrases", metavar="FILE", parser=_file_or_table,
+    help="Your phrase fixes after the script conversion (TOML: \"世界的視窗\" = "
+    "\"世界的窗口\"; a [twp] table for one script only); --explain lists each fix. In "
+    "docpipe.toml also a table: [phrases].")]
 
 
 class Punct(StrEnum):
@@ -380,6 +404,7 @@ def convert(
     pdf_variant: PdfVariantOpt = None,
     max_pages: MaxPagesOpt = 500,
     folder_images: FolderImagesOpt = False,
+    phrases: PhrasesOpt = None,
     config: ConfigOpt = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, metavar="N",
                                       help="Worker processes (1: convert in this process; "
@@ -408,6 +433,7 @@ def convert(
                                punct=punct.value, organisation=organisation, logo=logo,
                                credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
                                max_pages=max_pages, folder_images=folder_images,
+                               phrases=phrases,
                                jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
                                page_memory=page_memory,
                                scheduler_timeout=scheduler_timeout):
@@ -452,6 +478,7 @@ def extract(
     strict: StrictOpt = False,
     punct: PunctOpt = Punct.auto,
     folder_images: FolderImagesOpt = False,
+    phrases: PhrasesOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
@@ -464,7 +491,8 @@ def extract(
         art = extract_article(Path(input) if input != "-" else "-", to=to,
                               summary_sentences=summary_sentences, encoding=encoding,
                               rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
-                              punct=punct.value, folder_images=folder_images, stages=stages)
+                              punct=punct.value, folder_images=folder_images, phrases=phrases,
+                              stages=stages)
     except DocpipeError as exc:
         if explain and getattr(exc, "article", None) is not None:
             _explain(exc.article)
@@ -500,6 +528,9 @@ def pack(
     title: Annotated[str | None, typer.Option("--title", metavar="TEXT",
                                               help="Title on the cover "
                                               "(default: 简报汇编).")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", metavar="YYYY-MM-DD",
+        help="The issue's date on the cover (default: today).")] = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, metavar="N",
                                       help="Worker processes (0: one per CPU).")] = 0,
     to: ToOpt = None,
@@ -529,6 +560,13 @@ def pack(
         help="Issue label on the cover (第12期); default: the date range.")] = None,
     max_pages: MaxPagesOpt = 500,
     folder_images: FolderImagesOpt = False,
+    phrases: PhrasesOpt = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Print each page's dropped lines and their rules (and, for the "
+        "pages converted in this run, what each step did).")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "-v", "--verbose", help="Say, per page, whether it was converted or taken from the "
+        "cache, and the pack's time, on stderr.")] = False,
     config: ConfigOpt = None,
     page_timeout: PageTimeoutOpt = 120.0,
     page_memory: PageMemoryOpt = 2048,
@@ -542,7 +580,7 @@ def pack(
     from .pack import summary_lines
     from .progress import progress_for
 
-    report = build(inputs, out, name=name, title=title, jobs=jobs, sort=sort.value,
+    report = build(inputs, out, name=name, title=title, date=date, jobs=jobs, sort=sort.value,
                    pages=pages, force=force, progress=progress_for(sys.stderr, quiet),
                    to=to, summary_sentences=summary_sentences, encoding=encoding,
                    rules=rules, max_bytes=max_bytes, template_dir=template_dir,
@@ -550,8 +588,13 @@ def pack(
                    logo=logo, credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
                    issue=issue, max_pages=max_pages, folder_images=folder_images,
                    page_timeout=page_timeout, page_memory=page_memory, scheduler=scheduler,
-                   scheduler_timeout=scheduler_timeout)
+                   scheduler_timeout=scheduler_timeout, phrases=phrases)
     for e in report.entries:
+        if e.article is not None and explain:
+            _explain(e.article)
+        if verbose and not quiet:
+            how = "converted" if e.rebuilt else "from the cache" if e.status == "ok" else e.status
+            typer.echo(f"{e.input}: {how}", err=True)
         if e.article is not None and not strict:
             warn(e.input, e.article.warnings)
     for e in report.failed:
@@ -560,6 +603,9 @@ def pack(
         err(report.pack_error)
     elif report.pack_notes:
         warn(str(report.pack_outputs[0]), report.pack_notes)
+    if verbose and not quiet:
+        typer.echo(f"pack: {'made' if report.pack_rebuilt else 'up to date'}, "
+                   f"{report.seconds:.2f} s", err=True)
     if not quiet:
         for line in summary_lines(report):
             stdout.line(line)

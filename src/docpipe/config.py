@@ -204,8 +204,14 @@ def clean_message(message: str) -> str:
     return message.rstrip(".")
 
 
+#: Options whose value may also be a TOML table in the file (a mapping, not a file name).
+TABLES = {"phrases"}
+
+
 def check(key: str, value: Any, param: Any, ctx: Any, path: Path) -> Any:
     """`value` as the default of `param`, or a UsageError naming the key and the file."""
+    if isinstance(value, dict) and param.name in TABLES:
+        return value  # checked where it is used (transforms/phrases.py), with the file named
     t, many = _base(param)
     values = value if many and isinstance(value, list) else [value]
     if not all(_fits(v, t) for v in values):
@@ -313,9 +319,21 @@ def to_toml(value: Any) -> str:
         return "[" + ", ".join(to_toml(v) for v in value) + "]"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, dict):  # a table (phrases): inline
+        return "{ " + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {to_toml(v)}"
+                                for k, v in value.items()) + " }"
     if hasattr(value, "value"):  # an Enum member
         value = value.value
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns: a CJK character takes two (wcwidth), so
+    the comment column stays aligned after `title = "一周简报"`."""
+    from wcwidth import wcswidth
+
+    cols = wcswidth(text)
+    return text + " " * (width - (cols if cols >= 0 else len(text)))
 
 
 def report(ctx: Any, config: Config) -> list[str]:
@@ -343,7 +361,7 @@ def report(ctx: Any, config: Config) -> list[str]:
             else:
                 value, origin = param.default, "default"
             if value is None or value == [] or value == ():
-                lines.append(f"# {name} = (not set)".ljust(40) + f"  # {origin}")
+                lines.append(_pad(f"# {name} = (not set)", 40) + f"  # {origin}")
             else:
-                lines.append(f"{name} = {to_toml(value)}".ljust(40) + f"  # {origin}")
+                lines.append(_pad(f"{name} = {to_toml(value)}", 40) + f"  # {origin}")
     return lines

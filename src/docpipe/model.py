@@ -15,7 +15,7 @@ class Block:
     """One body block. `lead_in` is the bold run-in of a point such as `第一,…。`."""
 
     text: str
-    kind: str = "para"  # para | heading | point | image; notices: addressee | attachment | attachment-item | signature
+    kind: str = "para"  # para | heading | point | image | caption; notices: addressee | attachment | attachment-item | signature
     lead_in: str = ""
     src: str = ""  # image: local path relative to the Article.base_dir (its image folder)
     caption: str = ""
@@ -45,6 +45,18 @@ class Article:
     url: str = ""
     published: str | None = None  # ISO 8601 date (YYYY-MM-DD)
     views: int | None = None
+    views_label: str = ""  # the page's own word for its views: 浏览次数, 点击数, 阅读, 热度
+    # WeChat articles (公众号): the 原创 mark and the publish time (HH:MM) the page shows.
+    original: bool = False
+    published_time: str = ""
+    # An official document's record (the portal's 信息公开 table, GB/T 9704): 发文字号,
+    # 索引号, 成文日期 (ISO), 发文机关, 主题分类, 公开方式. 发布日期 is `published`.
+    doc_number: str = ""
+    index_number: str = ""
+    written: str | None = None
+    issuer: str = ""
+    topic: str = ""
+    disclosure: str = ""
     lead: str = ""
     editor_note: str = ""
     body: list[Block] = field(default_factory=list)
@@ -84,6 +96,10 @@ class Article:
             "url": self.url,
             "published": self.published,
             "views": self.views,
+            "views_label": self.views_label,
+            "original": self.original,
+            "published_time": self.published_time,
+            **{name: getattr(self, name) for name in NOTICE_FIELDS},
             "lead": self.lead,
             "editor_note": self.editor_note,
             "summary": self.summary,
@@ -99,10 +115,19 @@ class Article:
 
 
 VARIANTS = ("hans", "hant", "tw", "twp", "hk")
-BLOCK_KINDS = ("para", "heading", "point", "image",  # and the parts of a notice:
+#: An official document's record, in the order GB/T 9704 and the portals list it.
+NOTICE_FIELDS = ("doc_number", "index_number", "issuer", "written", "topic", "disclosure")
+#: Text fields a script conversion or the user's phrase table rewrites (body aside).
+TEXT_FIELDS = ("title", "site", "source", "author", "editor", "lead", "editor_note",
+               "summary", "views_label", "doc_number", "issuer", "topic", "disclosure")
+BLOCK_KINDS = ("para", "heading", "point", "image",
+               "caption",  # a photo's caption whose photo the page did not keep
+               # and the parts of a notice:
                "addressee", "attachment", "attachment-item", "signature")
 _STR_FIELDS = ("title", "site", "source", "author", "editor", "url", "lead", "editor_note",
-               "summary", "variant", "input_path", "base_dir")
+               "summary", "variant", "input_path", "base_dir", "views_label",
+               "published_time", "doc_number", "index_number", "issuer", "topic",
+               "disclosure")
 
 
 def article_record(art: Article) -> dict[str, Any]:
@@ -137,11 +162,15 @@ def article_from_record(doc: Any) -> Article:
         kw[name] = value
     if kw["variant"] not in VARIANTS:
         raise ValueError(f"article.variant: {kw['variant']!r} is not one of {VARIANTS}")
-    published = doc.get("published")
-    if published is not None and not (isinstance(published, str)
-                                      and re.fullmatch(r"\d{4}-\d{2}-\d{2}", published)):
-        raise ValueError("article.published: not a YYYY-MM-DD date")
-    kw["published"] = published
+    for name in ("published", "written"):
+        when = doc.get(name)
+        if when is not None and not (isinstance(when, str)
+                                     and re.fullmatch(r"\d{4}-\d{2}-\d{2}", when)):
+            raise ValueError(f"article.{name}: not a YYYY-MM-DD date")
+        kw[name] = when
+    if not isinstance(doc.get("original", False), bool):
+        raise ValueError("article.original: not true or false")
+    kw["original"] = doc.get("original", False)
     views = doc.get("views")
     if views is not None and (isinstance(views, bool) or not isinstance(views, int)):
         raise ValueError("article.views: not an integer")

@@ -26,8 +26,9 @@ worker runs), `packplan` (entries, order, cover data, the pack's jobs, manifest)
   sha256, the options, docpipe's version and code, and the template files, with the
   parsed Article, so an unchanged page is neither parsed nor rendered again and the
   pack is rebuilt only when a page in it (or an option) changed.
-- Deterministic: no wall-clock time reaches an output; the pack's date is the newest
-  article's date, or SOURCE_DATE_EPOCH when set.
+- Deterministic: no wall-clock time reaches an output but the cover's issue date (the
+  API and CLI default it to today, or to SOURCE_DATE_EPOCH's day when set); the PDF's
+  and DOCX's metadata dates are the newest article's date, or SOURCE_DATE_EPOCH.
 """
 
 
@@ -116,6 +117,7 @@ class PackOptions:
     scheduler: str | None = None  # tcp://HOST:PORT of a Dask scheduler; None: local workers
     scheduler_timeout: float = 10.0  # seconds for the scheduler to answer
     issue: str | None = None  # the cover's issue label (第12期); default: the date range
+    date: str | None = None  # the issue's date on the cover (YYYY-MM-DD); None: none shown
 
 
 def page_budget(timeout: float, memory: int) -> Callable[[Any], Budget]:

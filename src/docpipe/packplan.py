@@ -178,16 +178,23 @@ def pack_plan(report: PackReport, settings: Settings, opts: Any, common: dict,
     logo = Path(settings.render.logo) if settings.render.logo else None
     key = digest({**common, "pages": [e.key for e in ok], "title": title, "sort": opts.sort,
                   "name": name, "variant": variant, "created": when, "issue": opts.issue,
+                  "date": getattr(opts, "date", None), "titled": bool(opts.title),
                   "logo": sha(logo.read_bytes()) if logo and logo.is_file() else ""})
     if (not opts.force and cache["pack"].get("key") == key
             and all(t.is_file() for t in targets)):
         restore_pack(report, cache["pack"])
         return None
     cover = cover_data(title, arts, variant, L)
-    cover.update(branding(settings.render, opts, cover, when, variant))
+    cover.update(branding(settings.render, opts, cover, getattr(opts, "date", None),
+                          variant))
     if not opts.issue:  # the issue label is the date range: not twice on the cover
         span = L.words.get("date_range", "时间范围")
         cover["facts"] = [f for f in cover["facts"] if f[0] != span]
+    if cover["date"] and cover["date"] == cover["issue"]:
+        cover["date"] = ""  # one article, or one day: the issue label is that date
+    # Without --title the title is the pack's own word (简报汇编): the kicker above it
+    # would say it again.
+    cover["kicker"] = L.words.get("pack", "简报汇编") if opts.title else ""
     items = tuple((f"b{i:03d}", e.article) for i, e in enumerate(ok, 1))
     jobs = [PackJob(kind, target, items, cover, variant, when, settings.render)
             for kind, target in zip(("pdf", "docx"), targets, strict=True)]

@@ -35,6 +35,8 @@ class Settings:
     keywords: int = 8
     punct: str = "auto"  # auto: regional typography (transforms/punctuation.py); keep
     strict: bool = False  # a page with warnings fails (exit 1), its outputs unwritten
+    # The user's phrase fixes after OpenCC (transforms/phrases.py): (script, from, to).
+    phrases: tuple[tuple[str, str, str], ...] = ()
     read: ReadOptions = field(default_factory=ReadOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
 
@@ -141,6 +143,10 @@ def transform(art: Article, settings: Settings) -> Article:
         art = convert_article(art, settings.variant)
     else:
         art = dataclasses.replace(art, variant=detect_variant(art.kept_text()))
+    if settings.phrases:
+        from .transforms.phrases import apply
+
+        art = apply(art, settings.phrases)
     if settings.punct != "keep":
         art = fix_article(art)
     return mark_notice(art)

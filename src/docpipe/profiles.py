@@ -16,7 +16,9 @@ from pathlib import Path
 from .errors import UsageError
 
 RULES_DIR = Path(__file__).parent / "rules"
-LABEL_FIELDS = ("source", "published", "author", "editor", "views", "url")
+LABEL_FIELDS = ("source", "published", "author", "editor", "views", "url",
+                # an official document's record (model.NOTICE_FIELDS)
+                "doc_number", "index_number", "written", "issuer", "topic", "disclosure")
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,9 @@ class Patterns:
     sign_org: re.Pattern[str]
     sign_date: re.Pattern[str]
     attachment: re.Pattern[str]
+    doc_number: re.Pattern[str]
+    disclosure: re.Pattern[str]
+    caption: re.Pattern[str]
     end_mark: re.Pattern[str]
     labelled_notice: re.Pattern[str]
     buttons: re.Pattern[str]
@@ -181,6 +186,38 @@ class Evidence:
     doubt_chars: int
     interruptions: tuple[str, ...]
     toolbar_rules: tuple[str, ...]
+    caption_markup: re.Pattern[str]
+    caption_max: int
+
+
+@dataclass(frozen=True)
+class WeChat:
+    """How a WeChat 公众号 article shows its account, author and time (rules/wechat.toml)."""
+
+    account_line: re.Pattern[str]
+    markers: frozenset[str]
+    min_markers: int
+    domains: tuple[str, ...]
+    html: dict[str, tuple[str, ...]]
+
+    def looks_like(self, lines: list[str], url: str = "") -> bool:
+        """A WeChat article: its page furniture, or its address."""
+        if any(d in url for d in self.domains):
+            return True
+        return sum(1 for ln in lines if ln.strip() in self.markers) >= self.min_markers
+
+
+@lru_cache(maxsize=1)
+def wechat() -> WeChat:
+    path = RULES_DIR / "wechat.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        return WeChat(account_line=re.compile(raw["account_line"]),
+                      markers=frozenset(raw["markers"]), min_markers=int(raw["min_markers"]),
+                      domains=tuple(raw["domains"]),
+                      html={k: tuple(v) for k, v in raw.get("html", {}).items()})
+    except (re.error, KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"wechat rules: {exc}", str(path)) from None
 
 
 @lru_cache(maxsize=1)
@@ -194,7 +231,9 @@ def evidence() -> Evidence:
             headline_link_density=float(raw["headline_link_density"]), agreement=float(raw["agreement"]),
             coverage=float(raw["coverage"]), doubt_chars=int(raw["doubt_chars"]),
             interruptions=tuple(raw["interruptions"]),
-            toolbar_rules=tuple(raw["toolbar_rules"]))
+            toolbar_rules=tuple(raw["toolbar_rules"]),
+            caption_markup=re.compile(raw["caption_markup"]),
+            caption_max=int(raw["caption_max"]))
     except (re.error, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"[evidence]: {exc}", str(path)) from None
 

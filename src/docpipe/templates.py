@@ -55,7 +55,8 @@ def export(folder: Path, force: bool = False) -> list[Path]:
 
     Refuses to overwrite a file already there unless `force`: they may be your edits."""
     sources = template_files()
-    targets = [folder / p.name for p in sources] + [folder / CONFIG_NAME]
+    targets = [folder / p.name for p in sources] + [folder / REFERENCE_DOCX,
+                                                     folder / CONFIG_NAME]
     if not force and (there := [t for t in targets if t.exists()]):
         raise UsageError(f"{there[0]} exists; use --force to overwrite "
                          f"{'it' if len(there) == 1 else f'these {len(there)} files'}")
@@ -64,8 +65,17 @@ def export(folder: Path, force: bool = False) -> list[Path]:
     ensure_dir(folder)
     for src in sources:
         write_bytes(folder / src.name, src.read_bytes())
+    from .writers.docx import reference_bytes
+
+    # The DOCX's styles, as pandoc's --reference-doc: edit it in Word or LibreOffice.
+    write_bytes(folder / REFERENCE_DOCX, reference_bytes())
     write_text(folder / CONFIG_NAME, config_text(str(folder)))
     return targets
+
+
+#: The DOCX's reference document in a template folder: its styles, page set-up, headers
+#: and footers are the DOCX's (writers/docx.py), as pandoc's --reference-doc.
+REFERENCE_DOCX = "reference.docx"
 
 
 def folder_files(folder: str | Path) -> dict[str, bytes]:

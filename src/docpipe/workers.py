@@ -140,6 +140,28 @@ def rss_mb(pid: int) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@contextlib.contextmanager
+def _callers_main_hidden():
+    """While a worker starts, `__main__` is a blank module.
+
+    A `spawn` child imports the parent's `__main__` (the caller's script) before it runs
+    its task, so a script that calls `docpipe.pack()` without an `if __name__ ==
+    "__main__":` guard would run again in every worker, each failing at once and being
+    replaced for ever. Workers run docpipe's own functions only, so they are started as
+    if `__main__` had no file: the script is never imported again (and `docpipe`'s own
+    entry point is not imported twice either)."""
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 class _Worker:
     def __init__(self, ctx, warm: Callable[[], None] | None):
         parent, child = ctx.Pipe()
@@ -147,7 +169,8 @@ class _Worker:
         self.proc = ctx.Process(target=_serve, args=(child, os.getpid(), pdeathsig, warm),
                                 daemon=True, name="docpipe-worker")
         self.ready = False
-        self.proc.start()
+        with _callers_main_hidden():
+            self.proc.start()
         child.close()
         self.conn = parent
         self.task: Any = None

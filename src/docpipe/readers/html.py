@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from .. import profiles
 from ..decode import decode, xml_safe
 from ..errors import InputError
-from ..model import Article, Block
+from ..model import NOTICE_FIELDS, Article, Block
 from ..profiles import patterns
 from . import ReadOptions, vote
 from .portal import STRIP, Hints, clean, parse, parse_date, squash
@@ -540,7 +540,8 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
                    f"(the markup's {moved})")
     if page is not None:
         filled = []
-        for name in ("published", "source", "author", "editor", "views", "site"):
+        for name in ("published", "source", "author", "editor", "views", "site",
+                     "views_label", "published_time", "original", *NOTICE_FIELDS):
             if not getattr(art, name) and getattr(page, name):
                 setattr(art, name, getattr(page, name))
                 filled.append(name)
@@ -555,6 +556,7 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
             art.log.append(f"published: {page.published} from the page's text ("
                            f"{by_headline.removeprefix('published: ')}), not {art.published}")
             art.published = page.published
+    _wechat_fields(tree, art, url)
     if not art.published and published:
         art.published = published
         art.log.append("published: from the page's <meta> tags")
@@ -565,6 +567,10 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
         art.log.insert(1, f"site profile: {profile.name}")
     found, skipped = _article_images(tree, art, base, images)
     art.body = _place_images(art, found)
+    captions = caption_lines(tree)
+    if captions:  # under an image that was left out (remote): still a caption
+        art.body = [Block(text=b.text, kind="caption") if b.kind in ("para", "heading")
+                    and squash(b.text) in captions else b for b in art.body]
     if opts.learnt:
         art.log.append(f"site template: {len(opts.learnt)} line(s) learnt from the other pages "
                        "of this site read together")
@@ -576,6 +582,40 @@ def read_markup(text: str, path: str, opts: ReadOptions, *, head: str,
             and not art.lead:
         raise InputError("no article text found: the page is only boilerplate", path)
     return art
+
+
+def _wechat_fields(tree, art: Article, url: str) -> None:
+    """A saved WeChat article's account (the source), author, 原创 mark and publish time
+    from its own elements (rules/wechat.toml [html]), where its text did not give them;
+    the warning about a missing account line goes when they are found."""
+    from ..profiles import wechat
+
+    ids = wechat().html
+
+    def text_of(key: str) -> str:
+        for name in ids.get(key, ()):
+            found = tree.xpath(f'//*[@id="{name}"]')
+            if found and (value := clean(found[0].text_content())):
+                return value
+        return ""
+
+    account = text_of("account")
+    if not account and not any(d in url for d in wechat().domains):
+        return
+    filled = []
+    if account and not art.source:
+        art.source = account
+        filled.append("source")
+    if (author := text_of("author")) and not art.author:
+        art.author, filled = author, [*filled, "author"]
+    if text_of("original") and not art.original:
+        art.original, filled = True, [*filled, "original"]
+    if (when := re.search(r"\b(\d{1,2}:\d{2})\b", text_of("time"))) and not art.published_time:
+        art.published_time, filled = when[1], [*filled, "published_time"]
+    if filled:
+        art.log.append("WeChat: " + ", ".join(filled) + " from the saved page's elements")
+    if art.source:
+        art.warnings = [w for w in art.warnings if not w.startswith("a WeChat article without")]
 
 
 def _article_images(tree, art: Article, base: Path | None,
@@ -612,11 +652,49 @@ def _article_images(tree, art: Article, base: Path | None,
         fig = next((a for a in img.iterancestors("figure")), None)
         if fig is not None and (cap := fig.find(".//figcaption")) is not None:
             caption = _text_of(cap)
-        caption = caption or clean(img.get("alt") or img.get("title") or "")
+        caption = caption or _caption_under(img) \
+            or clean(img.get("alt") or img.get("title") or "")
         at = order[img]
         after = max((i for pos, i in anchors if pos < at), default=-1)
         images.append((after, src, caption))
     return images, skipped
+
+
+_CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
+
+
+def _caption_under(img) -> str:
+    """The text of a short element right under `img` (the next block after the block the
+    image stands in) that is centred or whose class names a caption: what the page shows
+    as the photo's caption. "" when there is none."""
+    ev = profiles.evidence()
+    block = img
+    for anc in img.iterancestors():
+        if anc.tag in ("p", "div", "figure", "section", "center", "td", "span", "a"):
+            block = anc
+            if anc.tag != "span" and anc.tag != "a":
+                break
+    nxt = block.getnext()
+    while nxt is not None and not isinstance(nxt.tag, str):
+        nxt = nxt.getnext()
+    if nxt is None or nxt.find(".//img") is not None or nxt.tag == "img":
+        return ""
+    text = clean(" ".join(nxt.text_content().split()))
+    if not text or len(text) > ev.caption_max:
+        return ""
+    marks = [nxt, *nxt.iterdescendants()]
+    centred = any(isinstance(el.tag, str) and (
+        el.tag == "center" or (el.get("align") or "").lower() == "center"
+        or _CENTRED.search(el.get("style") or "")
+        or ev.caption_markup.search(f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
+        for el in marks)
+    return text if centred or patterns().caption.search(text) else ""
+
+
+def caption_lines(tree) -> set[str]:
+    """The captions under every image of the page (squashed), the images kept or not:
+    body lines with this text are captions, never indented paragraphs."""
+    return {squash(c) for img in tree.iter("img") if (c := _caption_under(img))}
 
 
 def _place_images(art: Article, images: list[tuple[int, str, str]]) -> list[Block]:

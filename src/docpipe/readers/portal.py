@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import Article, Block, Dropped
-from ..profiles import Profile, evidence, patterns
+from ..profiles import Profile, evidence, patterns, wechat
 
 STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_END = "。！？!?；;…"
@@ -138,6 +138,8 @@ def _metadata(text: str, profile: Profile, rx: re.Pattern[str]) -> dict[str, str
         name = field_of.get(m[1], "")
         if name and value and name not in out:
             out[name] = value
+            if name == "views":  # the page's own word for it (浏览次数, 点击数 …)
+                out["views_label"] = m[1]
     if "published" not in out and (d := _DATE.search(text)):
         out["published"] = d[0]
     return out or None
@@ -181,6 +183,8 @@ def _is_title_like(text: str) -> bool:
 def _block(text: str, profile: Profile) -> Block:
     if _sign_off(text):
         return Block(text=text)
+    if len(text) <= evidence().caption_max and patterns().caption.search(text):
+        return Block(text=text, kind="caption")  # a photo's caption (…。记者 孙悦 摄)
     if profile.point and (m := profile.point.match(text)) and len(m[1]) < len(text):
         return Block(text=text, kind="point", lead_in=m[1])
     if (
@@ -259,7 +263,7 @@ def _sign_off(text: str) -> bool:
     s, p = squash(text), patterns()
     if p.attachment.match(s) and len(s) <= 60:
         return True
-    if p.sign_date.match(s) or p.end_mark.match(s):
+    if p.sign_date.match(s) or p.end_mark.match(s) or p.disclosure.match(s):
         return True
     return len(s) <= 30 and bool(p.sign_org.search(s)) and not _ANY_PUNCT.search(s)
 
@@ -617,6 +621,10 @@ def parse(
                 root.endswith(("网", "站", "报", "台", "社")) or root != parts[0]
             ) and " " not in root:
                 crumb_site = root
+        if not rule and p.doc_number.match(squash(ln.text)):
+            header_meta.setdefault("doc_number", ln.text)  # GB/T 9704: above the title
+            drop(ln, "metadata (发文字号)")
+            continue
         m = _metadata(ln.text, profile, rx)
         if m and not rule:
             header_meta = {**m, **header_meta}
@@ -673,6 +681,21 @@ def parse(
             drop(ln, f"{in_box[1]} (the list under line {in_box[0]}, inside the article)")
             continue
         in_box = None
+        if not body and (wx := wechat().account_line.match(text)):
+            # 原创 青禾小编 青禾公益 2025年01月14日 10:20: the account is the source
+            meta = {**meta, "source": wx["account"], "published": wx["date"],
+                    "published_time": wx["time"], "original": "1" if wx["original"] else ""}
+            if wx["author"]:
+                meta["author"] = wx["author"]
+            art.log.append(f"line {ln.no}: WeChat account line: account {wx['account']!r} is "
+                           "the source" + (f", {wx['author']!r} the author" if wx["author"]
+                                           else ""))
+            drop(ln, "metadata (WeChat account line)")
+            continue
+        if not body and not rule and p.doc_number.match(squash(text)):
+            meta.setdefault("doc_number", text)  # 发文字号 between the title and the text
+            drop(ln, "metadata (发文字号)")
+            continue
         if (lead := _split_label(text, profile.lead_labels)) is not None and not art.lead:
             art.lead = lead
             pending = "" if lead else "lead"
@@ -748,6 +771,11 @@ def parse(
                                 "were dropped as the page's end; check that the article is "
                                 "whole (--explain lists them)")
     _apply_metadata(art, meta, profile, hints, site_name, lines, crumb_site)
+    if "published_time" not in meta and not hints.source \
+            and wechat().looks_like([ln.text for ln in lines], art.url):
+        art.warnings.append("a WeChat article without its account line (原创 / author / "
+                            "account / time under the headline): its source is unknown; "
+                            "check the briefing's 来源")
     return art
 
 
@@ -772,8 +800,36 @@ def _apply_metadata(
         art.views = int(m[0].replace(",", ""))
     art.author = meta.get("author", "") or art.author
     art.editor = meta.get("editor", "")
+    art.published_time = meta.get("published_time", "") or art.published_time
+    art.original = meta.get("original") == "1" or art.original
+    if art.views is not None:
+        art.views_label = meta.get("views_label", "")
+    _notice_record(art, meta)
     if not art.url and meta.get("url", "").startswith("http"):
         art.url = meta["url"]
+
+
+def _notice_record(art: Article, meta: dict[str, str]) -> None:
+    """An official document's record (索引号, 发文字号 …) from its labelled values; the
+    成文日期 from the date under the signature when no label gives it, the 公开方式 from
+    GB/T 9704's 附注 (（此件公开发布）) when no label does."""
+    p = patterns()
+    art.doc_number = squash(meta.get("doc_number", ""))
+    art.index_number = meta.get("index_number", "").strip(STRIP)
+    art.issuer = meta.get("issuer", "").strip(STRIP)
+    art.topic = meta.get("topic", "").strip(STRIP)
+    art.disclosure = meta.get("disclosure", "").strip(STRIP)
+    art.written = parse_date(meta.get("written", ""))
+    tail = [squash(b.text) for b in art.body[-4:]]
+    for text in reversed(tail):
+        if not art.disclosure and (m := p.disclosure.match(text)):
+            art.disclosure = m[1]
+    if art.doc_number or art.index_number or art.issuer:
+        # Only for a document that carries a record: a news item's closing date is not
+        # its 成文日期.
+        for text in reversed(tail):
+            if not art.written and p.sign_date.match(text):
+                art.written = parse_date(text)
 
 
 def _site_from_copyright(lines: list[_Line]) -> str:

@@ -9,7 +9,7 @@ import dataclasses
 import re
 from functools import cache
 
-from ..model import Article, Dropped
+from ..model import TEXT_FIELDS, Article, Dropped
 
 #: --to value -> OpenCC config
 CONFIGS = {"hant": "s2t", "tw": "s2tw", "twp": "s2twp", "hk": "s2hk", "hans": "t2s"}
@@ -23,6 +23,22 @@ LANG = {
     "twp": ("zh-Hant-TW", "TC"),
     "hk": ("zh-Hant-HK", "HK"),
 }
+
+#: BCP 47 language tags `--to` also takes (any case, - or _): the tag a user's other tools
+#: speak (zh-TW in a CMS, zh-Hant in pandoc's `lang`) -> docpipe's variant.
+TAGS = {
+    "zh-hans": "hans", "zh-cn": "hans", "zh-sg": "hans", "zh-hans-cn": "hans",
+    "zh-hant": "hant",
+    "zh-tw": "tw", "zh-hant-tw": "tw",
+    "zh-hk": "hk", "zh-hant-hk": "hk",
+}
+
+
+def variant_for(value: str) -> str | None:
+    """A variant name (hans …) or a BCP 47 tag (zh-TW …) as docpipe's variant, or None."""
+    key = value.strip().lower().replace("_", "-")
+    return key if key in CONFIGS else TAGS.get(key)
+
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -66,14 +82,7 @@ def convert_article(art: Article, variant: str) -> Article:
     ]
     return dataclasses.replace(
         art,
-        title=c(art.title),
-        site=c(art.site),
-        source=c(art.source),
-        author=c(art.author),
-        editor=c(art.editor),
-        lead=c(art.lead),
-        editor_note=c(art.editor_note),
-        summary=c(art.summary),
+        **{name: c(getattr(art, name)) for name in TEXT_FIELDS},
         keywords=[c(k) for k in art.keywords],
         body=body,
         dropped=[Dropped(d.line, c(d.text), d.rule) for d in art.dropped],

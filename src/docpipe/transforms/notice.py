@@ -56,6 +56,29 @@ def _signature(body: list[Block], variant: str) -> int:
     return n if n > 1 else 0
 
 
+def _remark(body: list[Block], variant: str) -> int:
+    """How many blocks at the end are GB/T 9704's 附注 (（此件公开发布）), under the date."""
+    from ..profiles import patterns
+
+    n = 0
+    while n < len(body) and body[-1 - n].kind == "para" and patterns().disclosure.match(
+            _simplified(re.sub(r"\s+", "", body[-1 - n].text), variant)):
+        n += 1
+    return n
+
+
+def is_notice(art: Article) -> bool:
+    """An official notice: its title word, an addressee line and a signature."""
+    rules = _rules()
+    if not art.body or not any(w in art.title for w in rules["title_words"]):
+        return False
+    first = art.body[0]
+    if first.kind != "para" or not rules["addressee"].match(first.text.strip()):
+        return False
+    remark = _remark(art.body, art.variant)
+    return bool(_signature(art.body[:len(art.body) - remark], art.variant))
+
+
 def mark_notice(art: Article) -> Article:
     """`art` with notice roles on its blocks when it is an official notice, else as is."""
     rules = _rules()
@@ -65,13 +88,14 @@ def mark_notice(art: Article) -> Article:
     first = art.body[0]
     if first.kind != "para" or not rules["addressee"].match(first.text.strip()):
         return art
-    signed = _signature(art.body, art.variant)
+    remark = _remark(art.body, art.variant)  # the 附注 stays a paragraph under the date
+    signed = _signature(art.body[:len(art.body) - remark], art.variant)
     if not signed:
         return art
     body = list(art.body)
     body[0] = dataclasses.replace(first, kind="addressee")
-    end = len(body) - signed
-    for i in range(end, len(body)):
+    end = len(body) - remark - signed
+    for i in range(end, len(body) - remark):
         body[i] = dataclasses.replace(body[i], kind="signature")
     in_attachment = False
     for i in range(1, end):

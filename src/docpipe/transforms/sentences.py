@@ -28,3 +28,20 @@ def split(text: str) -> list[str]:
     if tail:
         out.append(tail)
     return [s for s in out if s]
+
+
+def spans(text: str) -> list[str]:
+    """`text` cut after each sentence end (closing quotes kept), nothing stripped: the
+    pieces join to `text` exactly (the briefing marks some of them)."""
+    out: list[str] = []
+    pos = 0
+    for m in _END.finditer(text):
+        if m.end() > pos and text[pos:m.end()].strip():
+            out.append(text[pos:m.end()])
+            pos = m.end()
+    if pos < len(text):
+        if out and not text[pos:].strip():
+            out[-1] += text[pos:]
+        else:
+            out.append(text[pos:])
+    return out

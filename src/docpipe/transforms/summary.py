@@ -65,15 +65,55 @@ def summarise(
     return result if len(result) < len(text) else ""
 
 
+@cache
+def _notice_rules() -> tuple[str, re.Pattern[str], re.Pattern[str]]:
+    from .punctuation import rules
+
+    raw = rules()["summary"]
+    return raw["notice_points"], re.compile(raw["notice_item"]), re.compile(raw["notice_formula"])
+
+
+def notice_summary(art: Article, n: int, max_chars: int) -> str:
+    """What a notice is for and what it orders: the sentences before its first numbered
+    item (its purpose and decision; a bare 现将有关事项通知如下 left out), then the headings
+    of its first-level items (一、…) after 要点：. Whole sentences and whole headings, in
+    order, never one item's text; "" when the notice has neither."""
+    points, item, formula = _notice_rules()
+    preamble: list[str] = []
+    heads: list[str] = []
+    for b in art.body[1:]:  # after the addressee
+        if b.kind == "heading" or item.match(b.text):
+            if item.match(b.text):
+                heads.append(item.sub("", b.text).rstrip("。；;，,：: "))
+            continue
+        if not heads and b.kind in ("para", "point"):
+            preamble += [c for s in sentences.split(b.text)
+                         if (c := clean_sentence(s)) and not formula.match(c)]
+    text = "".join(preamble[:n])
+    if len(text) > max_chars and len(preamble) > 1:
+        text = preamble[0]
+    if heads:
+        text += points + "；".join(heads) + "。"
+    return text
+
+
 def add_summary(
     art: Article,
     weights: dict[str, float],
     n: int = DEFAULT_SENTENCES,
     max_chars: int = DEFAULT_MAX_CHARS,
 ) -> Article:
+    from .notice import is_notice
+
+    if not art.editor_note and is_notice(art) and (text := notice_summary(art, n, max_chars)):
+        note = ("summary: the notice's purpose (the sentences before its first item) and "
+                f"the headings of its items: {len(text)} characters")
+        return dataclasses.replace(art, summary=text, log=[*art.log, note])
+    # Paragraphs apart (a sentence never runs from one into the next: a list number that
+    # opens a paragraph opens its sentence, and is left out by clean_sentence).
     sources = [("editor's note", art.editor_note), ("lead", art.lead),
-               ("body", "".join(b.text for b in art.body if b.kind in ("para", "point")
-                                and _ENDS.search(b.text)))]  # not salutations (各单位：)
+               ("body", "\n".join(b.text for b in art.body if b.kind in ("para", "point")
+                                  and _ENDS.search(b.text)))]  # not salutations (各单位：)
     why: list[str] = []
     for name, text in sources:
         summary = summarise(text, weights, n, max_chars) if text else ""

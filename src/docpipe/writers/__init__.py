@@ -147,6 +147,49 @@ def colophon(L: Labels, opts: RenderOptions) -> str:
     return L.colophon if opts.credit is None else opts.credit
 
 
+def record_rows(art: Article, L: Labels) -> list[tuple[str, str]]:
+    """An official document's record as (label, value) rows for the briefing's header, in
+    GB/T 9704's order; the 发文字号 stands above the title, so it is not repeated here."""
+    from ..model import NOTICE_FIELDS
+
+    defaults = {"index_number": "索引号", "issuer": "发文机关", "written": "成文日期",
+                "topic": "主题分类", "disclosure": "公开方式"}
+    rows = []
+    for name in NOTICE_FIELDS:
+        value = getattr(art, name)
+        if name == "doc_number" or not value:
+            continue
+        if name == "written":
+            value = cn_date(value)
+        rows.append((L.words.get(name, defaults[name]), value))
+    return rows
+
+
+def note_marks(art: Article) -> list[tuple[str, bool]] | None:
+    """The editor's note in pieces, each marked True when it is one of the summary's
+    sentences, when the summary comes from the note: the briefing then shows one box,
+    the note with its summary sentences in bold, rather than a 摘要 box repeating the
+    note's sentences right above the note. None when the summary is not the note's (or
+    there is none): then the 摘要 box stands on its own. The pieces join to the note
+    exactly, so no character of it is lost or changed."""
+    from ..transforms.sentences import spans, split
+    from ..transforms.summary import clean_sentence
+
+    if not (art.summary and art.editor_note):
+        return None
+    wanted = set(split(art.summary))
+    pieces = spans(art.editor_note)
+    marks = [(piece, clean_sentence(piece.strip()) in wanted) for piece in pieces]
+    found = {clean_sentence(p.strip()) for p, key in marks if key}
+    return marks if found == wanted else None
+
+
+def cn_date(iso: str) -> str:
+    """2025-01-08 -> 2025年1月8日, the way GB/T 9704 writes a 成文日期."""
+    y, m, d = iso.split("-")
+    return f"{y}年{int(m)}月{int(d)}日"
+
+
 _LOOSE = re.compile(r"[\s。．.…！!？?；;，,：:]+$")
 
 

@@ -326,13 +326,10 @@ def _lay_out_here(fronts: list[PackJob]) -> list[list[tuple[str, bytes]]]:
 
 
 def pack_docx_bytes(job: PackJob) -> bytes:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
 
     from ..decode import xml_safe
     from .docx import (
         _Adder,
-        _field,
         add_article,
         deterministic_bytes,
         header_footer,
@@ -343,28 +340,25 @@ def pack_docx_bytes(job: PackJob) -> bytes:
 
     L = labels_for(job.variant, job.render)
     cover = {**job.cover, "title": xml_safe(job.cover["title"])}
-    doc = new_document(job.variant)
+    doc = new_document(job.variant, job.render)
     section = doc.sections[0]
     section.different_first_page_header_footer = True  # a bare cover
-    header_footer(section, cover["title"], "")
+    header_footer(section, cover["title"], "", total=None)  # i, ii …: no total
 
     _docx_cover(doc, cover, L)
 
     heading = doc.add_paragraph(L.contents, style="Title")  # not Heading 1: not in the TOC
     heading.paragraph_format.page_break_before = True
-    toc = doc.add_paragraph()
-    toc.paragraph_format.first_line_indent = Pt(0)
-    toc._p.get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "0")
     titles = [xml_safe(display_title(a, job.render)) for _, a in job.items]
-    # Word fills the TOC with page numbers when it opens the file; until then it lists titles.
-    _field(toc, 'TOC \\o "1-1" \\h \\z \\u', placeholder="\n".join(titles))
+    _docx_contents(doc, job, titles, L)
 
     _docx_overview(doc, job, titles, L)
+    _numbered_from_here(doc, cover["title"])
 
     from . import colophon
 
     adder = _Adder(doc)
-    for (anchor, art), title in zip(job.items, titles, strict=True):
+    for k, ((anchor, art), title) in enumerate(zip(job.items, titles, strict=True)):
         added: list = []
 
         def add(text: str = "", style: str | None = None, added=added):
@@ -374,7 +368,8 @@ def pack_docx_bytes(job: PackJob) -> bytes:
         art_L = labels_for(art.variant, job.render)
         add_article(doc, art, art_L, title, heading="Heading 1", add=add,
                     org=job.render.organisation, credit=colophon(art_L, job.render))
-        added[0].paragraph_format.page_break_before = True  # each on a new page
+        # Each on a new page (the first: the section break before it starts one).
+        added[0].paragraph_format.page_break_before = k > 0
         _bookmark(added[0], anchor)  # its first line: the overview's page numbers point here
     update_fields_on_open(doc)
     set_properties(doc, title=cover["title"], keywords=[], author="docpipe",
@@ -413,7 +408,8 @@ def _docx_cover(doc, cover: dict[str, Any], L: Labels) -> None:
             doc.add_picture(logo, height=Mm(20))
     if cover.get("organisation"):
         doc.add_paragraph(xml_safe(cover["organisation"]), style="Heading 2")
-    doc.add_paragraph(L.pack, style="Kicker")
+    if cover.get("kicker", L.pack):  # not when the title is this word itself
+        doc.add_paragraph(cover.get("kicker", L.pack), style="Kicker")
     doc.add_paragraph(cover["title"], style="Title")
     if cover.get("issue"):
         doc.add_paragraph(xml_safe(cover["issue"]), style="Heading 2")
@@ -439,13 +435,78 @@ def _bookmark(paragraph, name: str) -> None:
     p.append(end)
 
 
+def _page_ref(paragraph, anchor: str) -> None:
+    """A PAGEREF field to the bookmark `anchor`: the page number as the DOCX itself lays
+    out (Word fills it on opening, LibreOffice as it lays the file out). Its cached
+    result is left empty rather than a number from the PDF's layout, which may differ."""
+    from .docx import _field
+
+    _field(paragraph, f"PAGEREF {anchor} \\h", placeholder="")
+
+
+def _docx_contents(doc, job: PackJob, titles: list[str], L: Labels) -> None:
+    """The contents: each article's title, a dotted leader and its page (`_page_ref`),
+    numbered as the PDF numbers the briefings (from 1, after the front matter)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    section = doc.sections[0]
+    width = section.page_width - section.left_margin - section.right_margin
+    for (anchor, art), title in zip(job.items, titles, strict=True):
+        p = doc.add_paragraph(style="Lead")
+        p.paragraph_format.first_line_indent = Pt(0)
+        p._p.get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "0")
+        p.paragraph_format.tab_stops.add_tab_stop(width or Mm(170), WD_TAB_ALIGNMENT.RIGHT,
+                                                  WD_TAB_LEADER.DOTS)
+        p.add_run(title)
+        if art.warnings:  # docpipe has doubts (listed in the manifest): check it
+            p.add_run(f"〔{L.words.get('check', '待核')}〕")
+        p.add_run("\t")
+        _page_ref(p, anchor)
+
+
+def _numbered_from_here(doc, title: str) -> None:
+    """A section break: the front matter (cover, contents, overview) numbered i, ii …
+    (none on the cover), the briefings from 1, as the pack's PDF numbers its pages, so
+    the contents' and overview's numbers are the ones printed on the pages."""
+    from docx.enum.section import WD_SECTION
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from .docx import header_footer
+
+    body = doc.add_section(WD_SECTION.NEW_PAGE)  # the break's paragraph ends the front
+    front = doc.sections[len(doc.sections) - 2]
+
+    def numbering(section, **attrs: str) -> None:
+        sect = section._sectPr
+        old = sect.find(qn("w:pgNumType"))
+        if old is not None:
+            sect.remove(old)
+        el = OxmlElement("w:pgNumType")
+        for k, v in attrs.items():
+            el.set(qn(f"w:{k}"), v)
+        cols = sect.find(qn("w:cols"))
+        if cols is not None:
+            cols.addprevious(el)
+        else:
+            sect.append(el)
+
+    numbering(front, fmt="lowerRoman", start="1")
+    numbering(body, fmt="decimal", start="1")
+    body.different_first_page_header_footer = False
+    body.header.is_linked_to_previous = False
+    body.footer.is_linked_to_previous = False
+    header_footer(body, title, "", total=None)
+
+
 def _docx_overview(doc, job: PackJob, titles: list[str], L: Labels) -> None:
     """After the contents: each article's title, page (a PAGEREF field Word fills when
     it opens the file), source, date and summary."""
     from docx.shared import Pt
 
     from ..decode import xml_safe
-    from .docx import _field
 
     heading = doc.add_paragraph(L.words.get("overview", "本期概览"), style="Title")
     heading.paragraph_format.page_break_before = True
@@ -457,7 +518,7 @@ def _docx_overview(doc, job: PackJob, titles: list[str], L: Labels) -> None:
         if art.warnings:  # docpipe has doubts (listed in the manifest): check it
             p.add_run(f"〔{L.words.get('check', '待核')}〕")
         p.add_run(f"  {before}")
-        _field(p, f"PAGEREF {anchor} \\h", placeholder="?")
+        _page_ref(p, anchor)
         p.add_run(after)
         meta = " · ".join(x for x in (xml_safe(art.source or art.site), art.published or "")
                           if x)

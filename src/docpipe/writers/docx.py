@@ -41,6 +41,7 @@ WINDOWS_FALLBACK = {
 #: variant -> the w:lang eastAsia value Word understands
 WORD_LANG = {"hans": "zh-CN", "hant": "zh-TW", "tw": "zh-TW", "twp": "zh-TW", "hk": "zh-HK"}
 ACCENT = "8A1C1C"
+MARK = "E8D5A9"  # the summary's sentences in the editor's note (briefing.css .note .key)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -98,14 +99,85 @@ def _shade(style, fill: str, border: str) -> None:
     ppr.append(shd)
 
 
-def new_document(variant: str):
+def new_document(variant: str, opts: RenderOptions | None = None):
     """A python-docx Document set up for `variant`: fonts, language, styles, page.
 
     The styled document is built once per process and variant (about 30 ms) and kept as
-    its .docx bytes; each call opens a fresh copy of it (about 10 ms)."""
+    its .docx bytes; each call opens a fresh copy of it (about 10 ms). With a
+    `reference.docx` in the template folder (`docpipe templates export`), that document's
+    styles, page set-up, headers and footers are the DOCX's, as pandoc's --reference-doc."""
     from docx import Document
 
+    ref = _reference_path(opts)
+    if ref is not None:
+        return Document(io.BytesIO(_from_reference(variant, str(ref), ref.stat().st_mtime)))
     return Document(io.BytesIO(_base_document(variant)))
+
+
+REFERENCE_MAX = 20_000_000  # bytes: a reference document is styles, not a book
+
+
+def _reference_path(opts: RenderOptions | None) -> Path | None:
+    """The user's reference.docx in the template folder, or None (docpipe's own styles)."""
+    if opts is None or not opts.template_dir:
+        return None
+    path = Path(opts.template_dir) / "reference.docx"
+    return path if path.is_file() else None
+
+
+def reference_bytes() -> bytes:
+    """docpipe's own styles as a reference document (`docpipe templates export`): a
+    document with one paragraph of each style, so a user sees and edits every one."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(_base_document("hans")))
+    for style, text in (("Kicker", "简报 · 网站"), ("Title", "标题"), ("Meta", "来源 · 日期"),
+                        ("Summary", "摘要"), ("Keywords", "关键词"), ("Lead", "导读"),
+                        ("Heading 2", "编者按"), ("Editor Note", "编者按正文"),
+                        ("Heading 1", "简报标题（简报汇编）"), ("Heading 3", "小标题"),
+                        (None, "正文段落"), ("Caption", "图片说明"), ("Colophon", "本简报由 docpipe 据保存的网页整理")):
+        doc.add_paragraph(text, style=style)
+    return deterministic_bytes(doc)
+
+
+@lru_cache(maxsize=4)
+def _from_reference(variant: str, path: str, mtime: float) -> bytes:
+    """The user's reference document emptied (its styles, sections, headers and footers
+    kept), with docpipe's styles it lacks added, and set for `variant`: the Noto face of
+    another region becomes this one's, the East Asian language this variant's."""
+    from docx import Document
+
+    from ..errors import UsageError
+    from ..inputs import read_file
+
+    try:
+        doc = Document(io.BytesIO(read_file(path, REFERENCE_MAX)))
+    except Exception as exc:  # noqa: BLE001 -- a user's file: one line, never a traceback
+        raise UsageError(f"reference document cannot be read: {exc}", path) from None
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != _qn("w:sectPr"):
+            body.remove(child)
+    own = Document(io.BytesIO(_base_document(variant)))
+    have = {st.get(_qn("w:styleId")) for st in doc.styles.element.findall(_qn("w:style"))}
+    for st in own.styles.element.findall(_qn("w:style")):
+        if st.get(_qn("w:styleId")) not in have:
+            doc.styles.element.append(st)
+    region = LANG[variant][1]
+    word_lang = WORD_LANG[variant]
+    for el in doc.styles.element.iter(_qn("w:rFonts")):
+        for attr, value in list(el.attrib.items()):
+            if value.startswith(("Noto Serif CJK ", "Noto Sans CJK ")):
+                el.set(attr, value[:-2] + region)
+    for el in doc.styles.element.iter(_qn("w:lang")):
+        if el.get(_qn("w:eastAsia")):
+            el.set(_qn("w:eastAsia"), word_lang)
+    tfl = doc.settings.element.find(_qn("w:themeFontLang"))
+    if tfl is not None:
+        tfl.set(_qn("w:eastAsia"), word_lang)
+    raw = io.BytesIO()
+    doc.save(raw)
+    return _with_font_fallbacks(raw.getvalue(), region)
 
 
 @lru_cache(maxsize=8)
@@ -259,20 +331,28 @@ def update_fields_on_open(doc) -> None:
     doc.settings.element.append(el)
 
 
-def header_footer(section, title: str, attribution: str) -> None:
+def header_footer(section, title: str, attribution: str, total: str | None = "NUMPAGES"
+                  ) -> None:
+    """The running head (the title) and foot (source, page / pages). What a reference
+    document already puts there (内部资料 · 注意保存) stays, docpipe's follows it."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    head = section.header.paragraphs[0]
+    def free(part):
+        last = part.paragraphs[-1]
+        return last if not last.text.strip() and not last.runs else part.add_paragraph()
+
+    head = free(section.header)
     head.text = title
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot = section.footer.paragraphs[0]
+    foot = free(section.footer)
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if attribution:
         foot.add_run(attribution + "    ")
     _field(foot, "PAGE")
-    foot.add_run(" / ")
-    _field(foot, "NUMPAGES")
+    if total:
+        foot.add_run(" / ")
+        _field(foot, total)
     for p in (head, foot):
         p.paragraph_format.first_line_indent = Pt(0)
         ind = p._p.get_or_add_pPr().get_or_add_ind()
@@ -287,10 +367,10 @@ def xml_safe_article(art: Article) -> Article:
     import dataclasses
 
     from ..decode import xml_safe
+    from ..model import TEXT_FIELDS
 
-    fields = {f: xml_safe(getattr(art, f)) for f in
-              ("title", "site", "source", "author", "editor", "url", "lead", "editor_note",
-               "summary")}
+    fields = {f: xml_safe(getattr(art, f)) for f in (*TEXT_FIELDS, "url", "index_number",
+                                                     "published_time")}
     body = [dataclasses.replace(b, text=xml_safe(b.text), lead_in=xml_safe(b.lead_in),
                                 caption=xml_safe(b.caption)) for b in art.body]
     return dataclasses.replace(art, **fields, body=body,
@@ -390,23 +470,38 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
     notice = any(b.kind == "addressee" for b in art.body)
     kicker = (f"{xml_safe(org)} · " if org else "") + L.briefing
     add(kicker + (f" · {art.site}" if art.site else ""), style="Kicker")
+    if art.doc_number:  # GB/T 9704: the 发文字号 centred above the title
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        add(art.doc_number, style="Meta").paragraph_format.alignment = \
+            WD_ALIGN_PARAGRAPH.CENTER
     add(title, style=heading)
     meta = []
     if art.source:
         meta.append(f"{L.source}：{art.source}")
     if art.published:
-        meta.append(art.published)
+        meta.append(art.published + (f" {art.published_time}" if art.published_time else ""))
     if art.views is not None:
-        meta.append(f"{L.views} {art.views}")
+        meta.append(f"{art.views_label or L.views} {art.views}")
     if art.author:
         meta.append(f"{L.author}：{art.author}")
+    if art.original:
+        meta.append(L.words.get("original", "原创"))
     if meta:
         add(" · ".join(meta), style="Meta")
-    if art.summary:
+    from . import record_rows
+
+    rows = record_rows(art, L)
+    if rows:  # the document's record (索引号, 发文机关, 成文日期 …), as in the PDF's header
+        add("　".join(f"{label}：{value}" for label, value in rows), style="Meta")
+    from . import note_marks
+
+    marks = note_marks(art)  # the summary is the note's sentences: bold in the note
+    if art.summary and not marks:
         p = add(style="Summary")
         p.add_run(f"{L.summary}：").bold = True
         p.add_run(art.summary)
-    if art.keywords:
+    if art.keywords and not marks:
         p = add(style="Keywords")
         p.add_run(f"{L.keywords}：").bold = True
         p.add_run("、".join(art.keywords))
@@ -414,7 +509,21 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
         p = add(style="Lead")
         p.add_run(f"{L.lead}：").bold = True
         p.add_run(art.lead)
-    if art.editor_note:
+    if art.editor_note and marks:
+        head = add(L.editor_note, style="Heading 2")
+        head.add_run(f"　{L.words.get('summary_marked', '标出的句子即摘要')}").bold = False
+        p = add(style="Editor Note")
+        for text, key in marks:
+            run = p.add_run(text)
+            if key:  # the marker's tint the PDF gives these sentences
+                shd = run._r.get_or_add_rPr().makeelement(_qn("w:shd"), {
+                    _qn("w:val"): "clear", _qn("w:color"): "auto", _qn("w:fill"): MARK})
+                run._r.get_or_add_rPr().append(shd)
+        if art.keywords:
+            p = add(style="Keywords")
+            p.add_run(f"{L.keywords}：").bold = True
+            p.add_run("、".join(art.keywords))
+    elif art.editor_note:
         add(L.editor_note, style="Heading 2")
         add(art.editor_note, style="Editor Note")
     for b in art.body:
@@ -430,6 +539,8 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
             p.add_run(b.rest)
         elif b.kind == "image":
             _add_image(doc, art, b, add)
+        elif b.kind == "caption":
+            add(b.text, style="Caption")
         else:
             add(b.text)
     credit = L.colophon if credit is None else xml_safe(credit)
@@ -489,6 +600,38 @@ def set_properties(doc, *, title: str, keywords: list[str], author: str, created
     cp.category = "briefing"
 
 
+def set_record(doc, art: Article, L: Labels) -> None:
+    """An official document's record as document properties: the 发文字号 as the core
+    `identifier`, every field as a custom property (Word: File > Properties > Custom)
+    named by its label (发文字号, 索引号 …), so a records system can read it."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    from ..model import NOTICE_FIELDS
+
+    rows = [(L.words.get(n, n), getattr(art, n)) for n in NOTICE_FIELDS if getattr(art, n)]
+    if not rows:
+        return
+    if art.doc_number:
+        doc.core_properties.identifier = art.doc_number[:255]
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+    vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+    root = etree.Element(f"{{{ns}}}Properties", nsmap={None: ns, "vt": vt})
+    for pid, (name, value) in enumerate(rows, start=2):  # pid 0 and 1 are reserved
+        prop = etree.SubElement(root, f"{{{ns}}}property", {
+            "fmtid": "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}", "pid": str(pid),
+            "name": name})
+        etree.SubElement(prop, f"{{{vt}}}lpwstr").text = value
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = doc.part.package
+    part = Part(PackURI("/docProps/custom.xml"),
+                "application/vnd.openxmlformats-officedocument.custom-properties+xml",
+                blob, package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
 def deterministic_bytes(doc) -> bytes:
     """The .docx bytes with fixed zip timestamps, so the same input gives the same file.
 
@@ -524,12 +667,13 @@ def to_bytes(art: Article, opts: RenderOptions) -> bytes:
     art = xml_safe_article(art)
     L = labels_for(art.variant, opts)
     title = display_title(art, opts)
-    doc = new_document(art.variant)
+    doc = new_document(art.variant, opts)
     attribution = f"{L.source}：{art.source or art.site}" if (art.source or art.site) else ""
     header_footer(doc.sections[0], title, attribution)
     add_article(doc, art, L, title, org=opts.organisation, credit=colophon(L, opts))
     set_properties(doc, title=title, keywords=art.keywords, author=art.source or art.site,
                    created=art.published, variant=art.variant, subject=art.summary)
+    set_record(doc, art, L)
     data = deterministic_bytes(doc)
     missing = verify.lost(art, verify.docx_text(data))
     if missing:

@@ -9,7 +9,15 @@ from ..errors import UsageError
 from ..model import Article
 from ..outputs import write_text
 from ..transforms.chinese import LANG
-from . import RenderOptions, colophon, display_title, labels_for, lead_shown
+from . import (
+    RenderOptions,
+    colophon,
+    display_title,
+    labels_for,
+    lead_shown,
+    note_marks,
+    record_rows,
+)
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +37,8 @@ def environment(search_path: tuple[str, ...]):
     )
     env.filters["keep_last"] = keep_last
     env.globals["lead_shown"] = lead_shown
+    env.globals["record_rows"] = record_rows
+    env.globals["note_marks"] = note_marks
     return env
 
 
