@@ -187,15 +187,31 @@ def unchecked_warning() -> str | None:
     return None
 
 
-def pdf_texts(pdf: bytes | Path) -> list[str]:
-    """The text of each page of `pdf` as poppler reads it. A PDF poppler cannot read
-    gives a RuntimeError."""
+def pdf_texts(pdf: bytes | Path, pages: int = 0, ways: int = 1) -> list[str]:
+    """The text of each page of `pdf` as poppler reads it. A long PDF (`pages`, 60 or
+    more) is read by `ways` pdftotext processes at once, each a share of its pages, when
+    poppler-utils is installed (a pack is read back while nothing else runs). A PDF
+    poppler cannot read gives a RuntimeError."""
     data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
     how = extractor()
+    tool = how if how != "poppler" else shutil.which("pdftotext")
+    if ways > 1 and pages >= 60 and tool:
+        from concurrent.futures import ThreadPoolExecutor
+
+        bounds = [round(pages * k / ways) for k in range(ways + 1)]
+        with ThreadPoolExecutor(ways) as pool:
+            shares = list(pool.map(lambda k: _pdftotext(tool, data, bounds[k] + 1,
+                                                        bounds[k + 1]), range(ways)))
+        return [text for share in shares for text in share]
     if how == "poppler":
         return _poppler().texts(data)  # type: ignore[union-attr]
+    return _pdftotext(how, data)
+
+
+def _pdftotext(tool: str, data: bytes, first: int = 0, last: int = 0) -> list[str]:
+    span = (["-f", str(first), "-l", str(last)] if first else [])
     try:
-        done = subprocess.run([how, "-q", "-enc", "UTF-8", "-eol", "unix", "-", "-"],
+        done = subprocess.run([tool, "-q", "-enc", "UTF-8", "-eol", "unix", *span, "-", "-"],
                               input=data, capture_output=True,
                               timeout=TIMEOUT_S + TIMEOUT_PER_MB_S * len(data) / 1e6)
     except subprocess.TimeoutExpired:
