@@ -324,7 +324,9 @@ def compare_pages(got: Sequence[str], sources: Sequence[PageSource]
     bad: dict[int, list[tuple[int, Counter[str], Counter[str]]]] = {}
     for i, source in enumerate(sources):
         have = chars(got[i]) if i < len(got) else Counter()
-        want = chars(source.text) + chars(source.stamp)
+        want = chars(source.text)
+        if source.stamp:
+            want.update(chars(source.stamp))
         if have != want:
             bad.setdefault(source.part, []).append((i, want - have, have - want))
     if len(got) > len(sources) and sources:

@@ -308,17 +308,8 @@ class _Tree:
         nums = number_tree(root.get("/ParentTree"))
         for key, value in nums:
             self.nums.append((key + offset, copier.ref(value)))
-        self.next_key = offset + max((k for k, _ in nums), default=-1) + 1
-        for page in pages:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + offset
-            for annot in page.obj.get("/Annots", []):
-                if "/StructParent" in annot:
-                    annot.StructParent = int(annot.StructParent) + offset
-        kids = root.get("/K")
-        for kid in list(kids) if isinstance(kids, pikepdf.Array) else [kids]:
-            if not isinstance(kid, pikepdf.Dictionary):
-                continue
+        self.next_key = renumber(pages, nums, offset)
+        for kid in top_elements(root):
             if kid.get("/S") == pikepdf.Name.Document:
                 kid.S = role
             kid.P = parent
@@ -339,6 +330,28 @@ class _Tree:
                    b"/ParentTreeNextKey %d%s >>" % (document, tree, self.next_key, more))
         writer.add(document, b"<< /Type /StructElem /S /Document /P %d 0 R /K [%s] >>"
                    % (root, b" ".join(self.kids)))
+
+
+def renumber(pages, entries: list, offset: int) -> int:
+    """Move `pages`' structure keys (their /StructParents, their links' /StructParent)
+    up by `offset`, where their part's parent tree (`entries`) now starts in the pack's;
+    the pack's next free key."""
+    for page in pages:
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+        for annot in page.obj.get("/Annots", []):
+            if "/StructParent" in annot:
+                annot.StructParent = int(annot.StructParent) + offset
+    return offset + max((k for k, _ in entries), default=-1) + 1
+
+
+def top_elements(root) -> list:
+    """The top structure elements of a structure tree root."""
+    import pikepdf
+
+    kids = root.get("/K")
+    return [k for k in (list(kids) if isinstance(kids, pikepdf.Array) else [kids])
+            if isinstance(k, pikepdf.Dictionary)]
 
 
 def number_tree(node) -> list:

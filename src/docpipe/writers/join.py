@@ -24,8 +24,10 @@ from .assemble import (
     link_to_briefings,
     number_tree,
     page_labels,
+    renumber,
     stamp_font,
     stamp_text,
+    top_elements,
 )
 
 
@@ -130,21 +132,11 @@ def _tree(dst, sources, kinds: list[bool], starts: list[int], pages) -> None:
         if not extra:
             extra = {k: copy_into(dst, v) for k, v in root.items()
                      if k in ("/RoleMap", "/ClassMap")}
-        offset = next_key
         entries = number_tree(root.get("/ParentTree"))
         for key, value in entries:
-            nums.extend([key + offset, copy_into(dst, value)])
-        next_key = offset + max((k for k, _ in entries), default=-1) + 1
-        for page in pages[start:start + len(src.pages)]:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + offset
-            for annot in page.obj.get("/Annots", []):
-                if "/StructParent" in annot:
-                    annot.StructParent = int(annot.StructParent) + offset
-        kids = root.get("/K")
-        for kid in list(kids) if isinstance(kids, pikepdf.Array) else [kids]:
-            if not isinstance(kid, pikepdf.Dictionary):
-                continue
+            nums.extend([key + next_key, copy_into(dst, value)])
+        next_key = renumber(pages[start:start + len(src.pages)], entries, next_key)
+        for kid in top_elements(root):
             copied = copy_into(dst, kid)
             if copied.get("/S") == pikepdf.Name.Document:
                 copied.S = pikepdf.Name.Div if is_front else pikepdf.Name.Art
