@@ -14,11 +14,11 @@ FLAGS     ?=
 
 # Debian packages: CJK fonts, fallback fonts for the CJK extension planes (Hanazono:
 # Ext-B..F, BabelStone Han: Ext-G/H in part) and emoji, HarfBuzz subsetting (fast font
-# embedding), Pango for WeasyPrint, poppler (libpoppler-glib8: every PDF docpipe writes
-# is read back with it; poppler-utils and qpdf: the tests read PDFs back too).
+# embedding), Pango for WeasyPrint, poppler-utils (every PDF docpipe writes is read back
+# with its pdftotext), qpdf (the tests read PDFs back with it too).
 SYS_PKGS  := fonts-noto-cjk fonts-hanazono fonts-babelstone-han fonts-noto-color-emoji \
              libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-             libpoppler-glib8 poppler-utils qpdf fontconfig
+             poppler-utils qpdf fontconfig
 
 .PHONY: all setup sysdeps demo test test-fast lint bench eval briefings pack docs clean help
 .DEFAULT_GOAL := help

@@ -11,7 +11,7 @@ from .transforms.chinese import CONFIGS, LANG
 FIX_FONTS = "sudo apt-get install -y fonts-noto-cjk"
 FIX_HB = "sudo apt-get install -y libharfbuzz-subset0"
 FIX_FALLBACK = "sudo apt-get install -y fonts-hanazono fonts-babelstone-han fonts-noto-color-emoji"
-FIX_POPPLER = "sudo apt-get install -y libpoppler-glib8 poppler-utils"
+FIX_POPPLER = "sudo apt-get install -y poppler-utils"
 #: blocks every character of which a briefing must draw (Ext-G/H: no Debian font has all)
 MUST_COVER = ("CJK Ext-A", "CJK Unified", "CJK Ext-B", "CJK Ext-C", "CJK Ext-D", "CJK Ext-E",
               "CJK Ext-F", "emoji (1F600-1F64F)")
@@ -99,10 +99,7 @@ def run(echo: Callable[[str], None]) -> int:
     from .verify import CheckUnavailable, extractor
 
     try:
-        how = extractor()
-        report(how == "poppler", "every PDF read back after writing, with "
-               + ("poppler in process (libpoppler-glib)" if how == "poppler" else
-                  f"{how} (a process per PDF: slower; install libpoppler-glib8)"), FIX_POPPLER)
+        report(True, f"every PDF read back after writing, with {extractor()}")
     except CheckUnavailable as exc:
         report(False, f"PDFs cannot be read back after writing: {exc}", FIX_POPPLER)
 

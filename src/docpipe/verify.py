@@ -3,8 +3,7 @@
 A user forwards a briefing without re-reading the page, so docpipe does not take its
 own PDF plumbing on trust (batches split into briefings, fonts merged into a pack,
 parts joined): what a reader gets out of each output is read back with a real text
-extraction (poppler, the engine of `pdftotext`; the DOCX's own XML) and compared with
-its input.
+extraction (poppler's `pdftotext`; the DOCX's own XML) and compared with its input.
 
 - A briefing's PDF or DOCX must hold every character of the article's text: its
   headline, editor's note and body (`must_keep`), less the characters no installed
@@ -88,93 +87,13 @@ def describe(counts: Counter[str], limit: int = 12) -> str:
 # --- reading PDFs ------------------------------------------------------------------------
 
 
-class _Poppler:
-    """poppler's text extraction (the engine of `pdftotext`) in this process, through its
-    GLib interface's public C functions: ~5 ms for a briefing's PDF, where starting
-    `pdftotext` costs ~16 ms of which most is the process."""
-
-    def __init__(self, glib, gobject, poppler):
-        import ctypes
-
-        P, c = ctypes.c_void_p, ctypes
-        for lib, name, res, args in (
-                (glib, "g_bytes_new", P, [c.c_char_p, c.c_size_t]),
-                (glib, "g_bytes_unref", None, [P]),
-                (glib, "g_free", None, [P]),
-                (glib, "g_error_free", None, [P]),
-                (gobject, "g_object_unref", None, [P]),
-                (poppler, "poppler_document_new_from_bytes", P, [P, c.c_char_p, P]),
-                (poppler, "poppler_document_get_n_pages", c.c_int, [P]),
-                (poppler, "poppler_document_get_page", P, [P, c.c_int]),
-                (poppler, "poppler_page_get_text", P, [P])):
-            fn = getattr(lib, name)
-            fn.restype, fn.argtypes = res, args
-        self.glib, self.gobject, self.poppler = glib, gobject, poppler
-
-    def texts(self, data: bytes) -> list[str]:
-        import ctypes
-
-        g, pop = self.glib, self.poppler
-        blob = g.g_bytes_new(data, len(data))
-        error = ctypes.c_void_p()
-        doc = pop.poppler_document_new_from_bytes(blob, None, ctypes.byref(error))
-        try:
-            if not doc:
-                why = "not a PDF"
-                if error.value:  # GError: a quark, a code, then the message
-                    message = ctypes.cast(error.value + 8, ctypes.POINTER(ctypes.c_char_p))
-                    why = (message[0] or b"").decode("utf-8", "replace")
-                    g.g_error_free(error)
-                raise RuntimeError(f"poppler could not read it ({why})")
-            out = []
-            for i in range(pop.poppler_document_get_n_pages(doc)):
-                page = pop.poppler_document_get_page(doc, i)
-                text = pop.poppler_page_get_text(page) if page else None
-                out.append(ctypes.string_at(text).decode("utf-8", "replace") if text else "")
-                if text:
-                    g.g_free(text)
-                if page:
-                    self.gobject.g_object_unref(page)
-            return out
-        finally:
-            if doc:
-                self.gobject.g_object_unref(doc)
-            g.g_bytes_unref(blob)
-
-
-@lru_cache(maxsize=1)
-def _poppler() -> _Poppler | None:
-    """poppler's GLib library (libpoppler-glib), or None when it is not installed."""
-    import ctypes
-    import ctypes.util
-
-    libs = []
-    for soname, name in (("libglib-2.0.so.0", "glib-2.0"), ("libgobject-2.0.so.0", "gobject-2.0"),
-                         ("libpoppler-glib.so.8", "poppler-glib")):
-        try:
-            libs.append(ctypes.CDLL(soname))
-        except OSError:
-            found = ctypes.util.find_library(name)
-            if not found:
-                return None
-            try:
-                libs.append(ctypes.CDLL(found))
-            except OSError:
-                return None
-    try:
-        return _Poppler(*libs)
-    except AttributeError:  # a library without one of these functions
-        return None
-
-
 def extractor() -> str:
-    """What reads PDFs back: poppler in this process (libpoppler-glib), else poppler's
-    `pdftotext`; CheckUnavailable when neither is installed."""
-    if _poppler() is not None:
-        return "poppler"
+    """The path of poppler's `pdftotext`, which reads PDFs back (a process a PDF: ~10 ms
+    for a briefing; in-process bindings cost each render worker ~10 MB), or
+    CheckUnavailable."""
     found = shutil.which("pdftotext")
     if not found:
-        raise CheckUnavailable("poppler is not installed (libpoppler-glib8 or poppler-utils)")
+        raise CheckUnavailable("pdftotext (poppler-utils) is not installed")
     return found
 
 
@@ -189,13 +108,11 @@ def unchecked_warning() -> str | None:
 
 def pdf_texts(pdf: bytes | Path, pages: int = 0, ways: int = 1) -> list[str]:
     """The text of each page of `pdf` as poppler reads it. A long PDF (`pages`, 60 or
-    more) is read by `ways` pdftotext processes at once, each a share of its pages, when
-    poppler-utils is installed (a pack is read back while nothing else runs). A PDF
-    poppler cannot read gives a RuntimeError."""
+    more) is read by `ways` processes at once, each a share of its pages (a pack is read
+    back while nothing else runs). A PDF poppler cannot read gives a RuntimeError."""
     data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
-    how = extractor()
-    tool = how if how != "poppler" else shutil.which("pdftotext")
-    if ways > 1 and pages >= 60 and tool:
+    tool = extractor()
+    if ways > 1 and pages >= 60:
         from concurrent.futures import ThreadPoolExecutor
 
         bounds = [round(pages * k / ways) for k in range(ways + 1)]
@@ -203,9 +120,7 @@ def pdf_texts(pdf: bytes | Path, pages: int = 0, ways: int = 1) -> list[str]:
             shares = list(pool.map(lambda k: _pdftotext(tool, data, bounds[k] + 1,
                                                         bounds[k + 1]), range(ways)))
         return [text for share in shares for text in share]
-    if how == "poppler":
-        return _poppler().texts(data)  # type: ignore[union-attr]
-    return _pdftotext(how, data)
+    return _pdftotext(tool, data)
 
 
 def _pdftotext(tool: str, data: bytes, first: int = 0, last: int = 0) -> list[str]:
