@@ -39,14 +39,13 @@ from .pipeline import (
     transform,
 )
 from .readers import KINDS, ReadOptions
+from .variants import VARIANTS, variant_for
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
 
 if TYPE_CHECKING:
     from .pack import PackReport
     from .verify import ArticleCheck
 
-#: Scripts `to=` accepts, in the order the help names them.
-VARIANTS = ("hans", "hant", "tw", "twp", "hk")
 #: Largest input read by default (the CLI's --max-bytes).
 DEFAULT_MAX_BYTES = 20_000_000
 #: File suffix -> format, for `out="brief.pdf"`.
@@ -67,8 +66,6 @@ def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
 def _variant(to: Any) -> str:
     """`to` as a variant: hans, hant, tw, twp, hk or a BCP 47 tag (zh-Hans, zh-Hant,
     zh-TW, zh-HK, zh-CN …), any case; else the one-line UsageError of `_choice`."""
-    from .transforms.chinese import variant_for
-
     text = to.value if isinstance(to, Enum) else to
     found = variant_for(text) if isinstance(text, str) else None
     return found or _choice("to", to, VARIANTS)

@@ -116,14 +116,6 @@ DEBUG = {"on": False}
 READ = {"config": None}  # the config files this command read (`_load_config`), to say so
 
 
-class Variant(StrEnum):
-    hans = "hans"
-    hant = "hant"
-    tw = "tw"
-    twp = "twp"
-    hk = "hk"
-
-
 def err(message: str) -> None:
     from .errors import describe
 
@@ -218,11 +210,11 @@ def _check_to(value: str | None) -> str | None:
     """--to: a variant or a BCP 47 tag (zh-TW …), as the variant; else the usual error."""
     if value is None:
         return None
-    from .transforms.chinese import variant_for
+    from .variants import VARIANTS, variant_for
 
     found = variant_for(str(value))
     if found is None:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(Variant)}")
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(VARIANTS)}")
     return found
 
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from .transforms.chinese import CONFIGS, LANG
+from .variants import ALL, REGIONS
 
 FIX_FONTS = "sudo apt-get install -y fonts-noto-cjk"
 FIX_HB = "sudo apt-get install -y libharfbuzz-subset0"
@@ -55,8 +55,6 @@ def _compact_fonts_work() -> bool:
 
 def run(echo: Callable[[str], None]) -> int:
     """Print one line per check; return 0 when all pass, 1 otherwise."""
-    from .writers.docx import FONTS
-
     problems = 0
 
     def report(ok: bool, what: str, fix: str = "") -> None:
@@ -64,19 +62,33 @@ def run(echo: Callable[[str], None]) -> int:
         problems += not ok
         echo(f"{'ok  ' if ok else 'FAIL'} {what}" + (f"\n     fix: {fix}" if fix and not ok else ""))
 
-    for variant, (lang, region) in LANG.items():
-        body, _ = FONTS[region]
-        found = matched_font(body, lang.lower())
+    for check in (_fonts, _weasyprint, _read_back, _library_versions, _opencc, _keywords):
+        check(report)
+    echo("all good" if not problems else f"{problems} problem(s)")
+    return 1 if problems else 0
+
+
+Report = Callable[..., None]  # report(ok, what, fix="")
+
+
+def _fonts(report: Report) -> None:
+    """The Noto face fontconfig picks for each variant, and the PDF stack's coverage."""
+    for variant in ALL.values():
+        body = REGIONS[variant.region].serif
+        found = matched_font(body, variant.lang.lower())
         family = found.split("|")[0]
         ok = family.startswith("Noto Serif CJK") or family.startswith("Noto Sans CJK")
         exact = family == body
-        report(ok, f"font for --to {variant:<4} ({lang}): "
+        report(ok, f"font for --to {variant.name:<4} ({variant.lang}): "
                + (f"{family} ({found.split('|')[-1]})" if found else "none found")
                + ("" if exact or not ok else f"; wanted {body}, falls back"), FIX_FONTS)
 
     ok, line = glyph_coverage()
     report(ok, line, FIX_FALLBACK)
 
+
+def _weasyprint(report: Report) -> None:
+    """WeasyPrint loads, subsets fonts with HarfBuzz, and embeds compact CJK subsets."""
     try:
         from .writers.fonts import load_weasyprint
 
@@ -96,6 +108,8 @@ def run(echo: Callable[[str], None]) -> int:
         report(False, f"WeasyPrint cannot load: {exc}",
                "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
 
+
+def _read_back(report: Report) -> None:
     from .verify import CheckUnavailable, extractor
 
     try:
@@ -103,6 +117,8 @@ def run(echo: Callable[[str], None]) -> int:
     except CheckUnavailable as exc:
         report(False, f"PDFs cannot be read back after writing: {exc}", FIX_POPPLER)
 
+
+def _library_versions(report: Report) -> None:
     from .versions import installed_versions, outside_tested, tested_ranges
 
     ranges = tested_ranges()
@@ -114,15 +130,23 @@ def run(echo: Callable[[str], None]) -> int:
         report(True, "library versions within the tested ranges: "
                + ", ".join(f"{n} {v}" for n, v in installed_versions(ranges).items()))
 
+
+def _opencc(report: Report) -> None:
+    """Each variant's OpenCC config converts (from Simplified first, then back to it)."""
     from .transforms.chinese import converter
 
-    for variant, config in CONFIGS.items():
+    for variant in sorted(ALL.values(), key=lambda v: v.opencc.startswith("t2")):
+        config = variant.opencc
         try:
-            sample = converter(config).convert("编者按 志愿服务" if variant != "hans" else "編者按")
-            report(True, f"OpenCC {config:<5} (--to {variant}): {sample}")
+            sample = converter(config).convert("编者按 志愿服务" if variant.name != "hans"
+                                               else "編者按")
+            report(True, f"OpenCC {config:<5} (--to {variant.name}): {sample}")
         except Exception as exc:  # any failure of the native library is a finding here
-            report(False, f"OpenCC {config} (--to {variant}): {exc}", "pip install --force-reinstall opencc")
+            report(False, f"OpenCC {config} (--to {variant.name}): {exc}",
+                   "pip install --force-reinstall opencc")
 
+
+def _keywords(report: Report) -> None:
     try:
         from .transforms.keywords import keywords
 
@@ -130,5 +154,3 @@ def run(echo: Callable[[str], None]) -> int:
         report(bool(words), "keywords (jieba, docpipe's dictionary): " + " ".join(words))
     except (ImportError, OSError) as exc:
         report(False, f"keywords (jieba): {exc}", "pip install --force-reinstall jieba docpipe")
-    echo("all good" if not problems else f"{problems} problem(s)")
-    return 1 if problems else 0

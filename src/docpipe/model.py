@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .variants import VARIANTS
+
 
 @dataclass(frozen=True)
 class Block:
@@ -114,7 +116,6 @@ class Article:
         }
 
 
-VARIANTS = ("hans", "hant", "tw", "twp", "hk")
 #: An official document's record, in the order GB/T 9704 and the portals list it.
 NOTICE_FIELDS = ("doc_number", "index_number", "issuer", "written", "topic", "disclosure")
 #: Text fields a script conversion or the user's phrase table rewrites (body aside).

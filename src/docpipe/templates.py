@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import UsageError
+from .variants import VARIANTS
 from .writers import LINK_OUT, default_template_dir, inside
 
 CONFIG_NAME = "docpipe.toml"
@@ -25,6 +26,7 @@ def template_files() -> list[Path]:
 def config_text(folder: str) -> str:
     """A commented docpipe.toml that points --template-dir at `folder`."""
     quoted = folder.replace("\\", "\\\\").replace('"', '\\"')
+    variants = ", ".join(VARIANTS)
     return f"""\
 # docpipe settings. Put this file (or a copy) in the folder you run docpipe from, or
 # name it: `docpipe convert … --config {quoted}/{CONFIG_NAME}` (or DOCPIPE_CONFIG=FILE).
@@ -39,7 +41,7 @@ def config_text(folder: str) -> str:
 # (Jinja2), briefing.css, pack.css and labels.toml (the briefing's own words).
 template_dir = "{quoted}"
 
-# to = "tw"                 # hans, hant, tw, twp, hk (default: keep the page's script)
+# to = "tw"                 # {variants} (default: keep the page's script)
 # formats = "pdf,docx"      # of convert: pdf, docx, html, md, json, or all
 # summary_sentences = 2     # sentences in the summary (1-10)
 # rules = ["my-rules"]      # folders of extra site profiles

@@ -10,34 +10,12 @@ import re
 from functools import cache
 
 from ..model import TEXT_FIELDS, Article, Dropped
+from ..variants import ALL
 
-#: --to value -> OpenCC config
-CONFIGS = {"hant": "s2t", "tw": "s2tw", "twp": "s2twp", "hk": "s2hk", "hans": "t2s"}
-VARIANTS = tuple(CONFIGS)
-
-#: variant -> (BCP 47 language tag, Noto CJK region suffix)
-LANG = {
-    "hans": ("zh-Hans", "SC"),
-    "hant": ("zh-Hant", "TC"),
-    "tw": ("zh-Hant-TW", "TC"),
-    "twp": ("zh-Hant-TW", "TC"),
-    "hk": ("zh-Hant-HK", "HK"),
-}
-
-#: BCP 47 language tags `--to` also takes (any case, - or _): the tag a user's other tools
-#: speak (zh-TW in a CMS, zh-Hant in pandoc's `lang`) -> docpipe's variant.
-TAGS = {
-    "zh-hans": "hans", "zh-cn": "hans", "zh-sg": "hans", "zh-hans-cn": "hans",
-    "zh-hant": "hant",
-    "zh-tw": "tw", "zh-hant-tw": "tw",
-    "zh-hk": "hk", "zh-hant-hk": "hk",
-}
-
-
-def variant_for(value: str) -> str | None:
-    """A variant name (hans …) or a BCP 47 tag (zh-TW …) as docpipe's variant, or None."""
-    key = value.strip().lower().replace("_", "-")
-    return key if key in CONFIGS else TAGS.get(key)
+#: Views of the variants table (variants.py) as the writers read them: variant -> OpenCC
+#: config; variant -> (BCP 47 language tag, Noto CJK region).
+CONFIGS = {name: v.opencc for name, v in ALL.items()}
+LANG = {name: (v.lang, v.region) for name, v in ALL.items()}
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

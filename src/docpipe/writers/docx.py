@@ -22,24 +22,18 @@ from ..errors import OutputError
 from ..model import Article
 from ..outputs import write_bytes
 from ..transforms.chinese import LANG
+from ..variants import ALL as VARIANT_ROWS
+from ..variants import REGIONS
 from . import Labels, RenderOptions, colophon, display_title, labels_for, lead_shown
 
-#: Noto CJK region -> (body font, heading font)
-FONTS = {
-    "SC": ("Noto Serif CJK SC", "Noto Sans CJK SC"),
-    "TC": ("Noto Serif CJK TC", "Noto Sans CJK TC"),
-    "HK": ("Noto Serif CJK HK", "Noto Sans CJK HK"),
-}
-#: Noto CJK region -> (Windows font standing in for the body font, for the heading font,
-#: w:charset): written as w:altName in the font table, so a PC without Noto shows
-#: SimSun/宋体, PMingLiU/新細明體 or MingLiU_HKSCS rather than a Japanese face.
-WINDOWS_FALLBACK = {
-    "SC": ("SimSun", "SimHei", "86"),  # GB2312
-    "TC": ("PMingLiU", "Microsoft JhengHei", "88"),  # Big5
-    "HK": ("MingLiU_HKSCS", "Microsoft JhengHei", "88"),
-}
-#: variant -> the w:lang eastAsia value Word understands
-WORD_LANG = {"hans": "zh-CN", "hant": "zh-TW", "tw": "zh-TW", "twp": "zh-TW", "hk": "zh-HK"}
+#: Views of the variants table (variants.py), as this writer reads it: Noto CJK region ->
+#: (body font, heading font); region -> (Windows stand-in for the body font, for the
+#: heading font, w:charset), written as w:altName in the font table; variant -> the
+#: w:lang eastAsia value Word understands.
+FONTS = {name: (r.serif, r.sans) for name, r in REGIONS.items()}
+WINDOWS_FALLBACK = {name: (r.windows_serif, r.windows_sans, r.windows_charset)
+                    for name, r in REGIONS.items()}
+WORD_LANG = {name: v.word_lang for name, v in VARIANT_ROWS.items()}
 ACCENT = "8A1C1C"
 MARK = "E8D5A9"  # the summary's sentences in the editor's note (briefing.css .note .key)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
