@@ -3,7 +3,6 @@ of the command line, and a Python API that cannot hang."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import re
@@ -189,25 +188,7 @@ def test_examples_makefile_takes_every_kind_pack_takes(tmp_path):
 # --- 13. a Python API that cannot hang ----------------------------------------------------
 
 
-def _keywords(fn) -> set[str]:
-    return {p.name for p in inspect.signature(fn).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY}
-
-
-@pytest.mark.parametrize("command", ["convert", "extract", "pack"])
-def test_every_command_option_is_a_keyword_of_its_function(command):
-    from typer.main import get_command
-
-    import docpipe
-    from docpipe.cli import app
-
-    cli = get_command(app).commands[command]
-    # how the command prints (a library returns values) and where its arguments come from
-    shown = {"explain", "verbose", "quiet", "print0", "config", "out", "input", "inputs"}
-    options = {("kind" if p.name == "from_" else p.name) for p in cli.params
-               if p.param_type_name == "option"} - shown
-    missing = options - _keywords(getattr(docpipe, command))
-    assert not missing, f"docpipe.{command}() lacks {sorted(missing)}"
+# (Every option of a command is a keyword of its function: tests/test_options.py.)
 
 
 @pytest.mark.slow

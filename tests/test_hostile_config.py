@@ -175,13 +175,18 @@ def test_docpipe_says_which_config_file_it_read(received):
 
 
 def test_the_refused_keys_are_one_table():
-    """One table says what a found file may not set: every row names a real option."""
+    """One column of the options table says what a found file may not set: every refusal
+    is of a real config key, and the limits and paths are among them."""
     from typer.main import get_command
 
+    from docpipe import options
     from docpipe.cli import app
-    from docpipe.config import FOUND_FILE_REFUSES, commands_of, options_of
+    from docpipe.config import commands_of, options_of
 
     names = {n for c in commands_of(get_command(app)).values() for n in options_of(c)}
-    assert set(FOUND_FILE_REFUSES) <= names
+    refused = {o.name for o in options.OPTIONS if o.refused}
+    assert refused <= names
     assert {"scheduler", "out", "template_dir", "folder_images", "max_bytes", "page_timeout",
-            "page_memory", "max_pages", "logo"} <= set(FOUND_FILE_REFUSES)
+            "page_memory", "max_pages", "logo"} <= refused
+    for name in refused:  # rows of one option (out of convert and of pack) agree
+        assert len({o.refused for o in options.OPTIONS if o.name == name}) == 1, name

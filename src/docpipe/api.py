@@ -114,7 +114,7 @@ def settings(
     `credit`: the closing line of each briefing (None: docpipe's own; "" or False, or
     `no_credit=True`: none; True: docpipe's own, as `credit = true` in a config file)."""
     from .decode import codec_name
-    from .transforms.punctuation import MODES
+    from .options import MODES
     from .writers import check_render_options
 
     fmts = parse_formats(formats)

@@ -17,15 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DocpipeError
+from .options import SCHEDULER_TIMEOUT
 from .pipeline import STDIN, Result, Settings, output_stem, read_bytes, write_files
 from .readers import ReadOptions
 from .tasks import PageTask, RenderTask, build_page, run_task
+from .workers import DEFAULT_PAGE_MEMORY, DEFAULT_PAGE_TIMEOUT
 
 
 def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, ReadOptions],
                   on_result: Callable[[Result], None], *, jobs: int = 0,
-                  scheduler: str | None = None, page_timeout: float = 120.0,
-                  page_memory: int = 2048, scheduler_timeout: float = 10.0) -> None:
+                  scheduler: str | None = None,
+                  page_timeout: float = DEFAULT_PAGE_TIMEOUT,
+                  page_memory: int = DEFAULT_PAGE_MEMORY,
+                  scheduler_timeout: float = SCHEDULER_TIMEOUT) -> None:
     """Convert `paths` (already checked for clashes) in workers; `on_result` per page,
     in input order. A Dask `scheduler` is reached first, before any page is parsed: one
     that does not answer is said at once."""

@@ -3,6 +3,8 @@
 Heavy libraries (WeasyPrint, python-docx, OpenCC, jieba) are imported by the
 stages that use them, so `docpipe --help` stays fast. Every error a user can cause,
 the command line's own included, is one line `docpipe: error: …` and an exit code.
+Every command's options are rows of the one table in options.py: `takes` turns them into
+the Typer parameters, and the command passes them on to the API by their keywords.
 Option defaults may come from a config file (config.py): the `--config` option of each
 command is eager and loads it before the other options are read.
 """
@@ -10,16 +12,22 @@ command is eager and loads it before the other options are read.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .errors import DocpipeError
+from .options import REQUIRED, api_values, of
+
+if TYPE_CHECKING:
+    from .options import Option
 
 
 class DocpipeGroup(TyperGroup):
@@ -177,35 +185,48 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-) -> None:
-    DEBUG["on"] = debug
+# --- the options: rows of options.py, as Typer parameters ----------------------------
 
 
-def _load_config(ctx: typer.Context, value: str | None) -> str | None:
-    """Eager: the config file's values become this command's option defaults."""
-    if ctx.resilient_parsing:  # shell completion: never fail on a config file
-        return value
-    from .config import load, user_file
+def takes(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A command function with the options `command` takes in the table after its own
+    parameters (the context, the arguments), in its signature, where Typer reads them;
+    it receives them as **opts, by their parameter names (`--from`: from_). Its errors
+    are the user's (`user_errors`)."""
 
-    if not value and ctx.info_name != "config" and not any(
-            Path(f).exists() for f in ("docpipe.toml", "pyproject.toml", user_file())):
-        return value  # no file: nothing to load (the common case)
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        own = inspect.signature(func, eval_str=True)
+        params = [p for p in own.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        run = user_errors(func) if command != "docpipe" else func
+        run.__signature__ = own.replace(  # type: ignore[attr-defined]
+            parameters=params + [_parameter(o) for o in of(command)])
+        return run
 
-    config = load(ctx, value)
-    ctx.meta["docpipe.config"] = config
-    READ["config"] = config if ctx.info_name != "config" else None
-    defaults = config.values.get(ctx.info_name or "", {})
-    if defaults:
-        ctx.default_map = {**(ctx.default_map or {}), **defaults}
-    return value
+    return wrap
 
 
-# Options shared by the commands (Typer reads them from the annotations).
+def _parameter(o: Option) -> inspect.Parameter:
+    """One row of the table as the Typer parameter that declares it."""
+    kind, default = o.type, o.default
+    extra: dict[str, Any] = {k: v for k, v in (
+        ("metavar", o.metavar), ("min", o.min), ("max", o.max), ("envvar", o.envvar),
+        ("callback", _CALLBACKS.get(o.name)), ("parser", _PARSERS.get(o.name)))
+        if v is not None}
+    if o.choices:  # an Enum, which Typer offers as a choice of any case
+        choices = StrEnum(o.name.title(), [(c, c) for c in o.choices])  # type: ignore[misc]
+        kind = choices if o.default is not None else choices | None
+        default = choices(o.default) if o.default is not None else None
+        extra["case_sensitive"] = False
+    if not o.show_envvar:
+        extra["show_envvar"] = False
+    if o.eager:
+        extra["is_eager"] = True
+    return inspect.Parameter(
+        o.param, inspect.Parameter.KEYWORD_ONLY,
+        default=inspect.Parameter.empty if default is REQUIRED else default,
+        annotation=Annotated[kind, typer.Option(*o.flags, help=o.help, **extra)])
+
+
 def _check_to(value: str | None) -> str | None:
     """--to: a variant or a BCP 47 tag (zh-TW …), as the variant; else the usual error."""
     if value is None:
@@ -218,112 +239,30 @@ def _check_to(value: str | None) -> str | None:
     return found
 
 
-ToOpt = Annotated[str | None, typer.Option(
-    "--to", metavar="VARIANT", callback=_check_to,
-    help="Script: hans (Simplified), hant, tw (Taiwan), twp (Taiwan phrases), hk; or a "
-    "BCP 47 tag: zh-Hans, zh-Hant, zh-TW, zh-HK. Default: keep the page's.")]
-EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", metavar="CHARSET",
-    help="Input charset, overriding detection (gbk, big5, utf-16 …).")]
-RulesOpt = Annotated[list[Path] | None, typer.Option(
-    "--rules", metavar="DIR", help="Folder of extra site profiles (*.toml). Repeatable.")]
-MaxBytesOpt = Annotated[int, typer.Option(
-    "--max-bytes", min=0, metavar="BYTES",
-    help="Refuse inputs larger than this many bytes (0: no limit).")]
-SummaryOpt = Annotated[int, typer.Option(
-    "--summary-sentences", min=1, max=10, metavar="N", help="Sentences in the summary (1-10).")]
-TemplateDirOpt = Annotated[Path | None, typer.Option(
-    "--template-dir", metavar="DIR",
-    help="Folder whose templates override docpipe's (see: docpipe templates export).")]
-QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print errors and warnings only.")]
-PageTimeoutOpt = Annotated[float, typer.Option(
-    "--page-timeout", min=0, metavar="SECONDS", help="Seconds one page may take in a worker before it fails "
-    "alone (0: no limit).")]
-PageMemoryOpt = Annotated[int, typer.Option(
-    "--page-memory", min=0, metavar="MB", help="MB of memory one page's worker may use before the page "
-    "fails alone (0: no limit).")]
-SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", envvar="DOCPIPE_SCHEDULER", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:PORT): "
-    "each page is a task on that cluster (needs the dask extra of docpipe). It runs what "
-    "it is sent: give only one you trust like a login.")]
-SchedulerTimeoutOpt = Annotated[float, typer.Option(
-    "--scheduler-timeout", min=0.1, metavar="SECONDS",
-    help="Seconds to wait for the Dask scheduler to answer before giving up.")]
-Print0Opt = Annotated[bool, typer.Option(
-    "-0", "--print0", help="Print the files written as they are, each ended by a NUL "
-    "character (for xargs -0), instead of one escaped name per line.")]
+def _load_config(ctx: typer.Context, value: str | None) -> str | None:
+    """Eager: the config file's values become this command's option defaults."""
+    from .config import load_into
+
+    config = load_into(ctx, value)
+    if config is not None and ctx.info_name != "config":
+        READ["config"] = config
+    return value
 
 
-class InputKind(StrEnum):
-    txt = "txt"
-    html = "html"
-    mhtml = "mhtml"
+#: What the command line does with some options' values as it reads them.
+_CALLBACKS: dict[str, Callable[..., Any]] = {
+    "version": _version, "to": _check_to, "config": _load_config}
+_PARSERS: dict[str, Callable[..., Any]] = {"phrases": lambda value: value if isinstance(
+    value, dict) else str(value)}  # a file name; in a config file also a table
 
 
-FromOpt = Annotated[InputKind | None, typer.Option(
-    "--from", case_sensitive=False, metavar="KIND",
-    help="Read every input as this kind (txt, html, mhtml), whatever its name or "
-    "content says. Also reads files docpipe would refuse as not a page.")]
-StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="A page with a warning (no headline, no date, a short or cut-off text, "
-    "lines dropped by learning …) counts as failed: exit 1, its outputs not written.")]
-VerboseOpt = Annotated[bool, typer.Option(
-    "-v", "--verbose", help="Show each stage (read, parse, transform, each format) and its "
-    "time, per page, on stderr.")]
-ConfigOpt = Annotated[str | None, typer.Option(
-    "--config", metavar="FILE", envvar="DOCPIPE_CONFIG", is_eager=True,
-    callback=_load_config, show_envvar=False,
-    help="Settings file (default: ./docpipe.toml, or [tool.docpipe] in ./pyproject.toml; "
-    "also DOCPIPE_CONFIG). Command-line options beat it.")]
+@app.callback()
+@takes("docpipe")
+def main_options(**opts: Any) -> None:
+    DEBUG["on"] = opts["debug"]
 
 
-FolderImagesOpt = Annotated[bool, typer.Option(
-    "--folder-images", help="Embed local images from anywhere under the page's folder, not "
-    "only its NAME_files/ (pages saved by wget or other tools).")]
-MaxPagesOpt = Annotated[int, typer.Option(
-    "--max-pages", min=0, metavar="N",
-    help="Refuse a page whose PDF would be longer (0: no limit).")]
-
-
-def _file_or_table(value):
-    """A file name on the command line; in a config file also a table (`phrases`)."""
-    return value if isinstance(value, dict) else str(value)
-
-
-PhrasesOpt = Annotated[str | None, typer.Option(
-    "--phrases", metavar="FILE", parser=_file_or_table,
-    help="Your phrase fixes after the script conversion (TOML: \"世界的視窗\" = "
-    "\"世界的窗口\"; a [twp] table for one script only); --explain lists each fix. In "
-    "docpipe.toml also a table: [phrases].")]
-
-
-class Punct(StrEnum):
-    auto = "auto"
-    keep = "keep"
-
-
-PunctOpt = Annotated[Punct, typer.Option(
-    "--punct", case_sensitive=False, metavar="MODE",
-    help="auto: regional punctuation (「」 for hant/tw/twp/hk, full-width ，：；？！（） "
-    "between Chinese characters); keep: leave the text as it was.")]
-OrganisationOpt = Annotated[str, typer.Option(
-    "--organisation", metavar="NAME",
-    help="Your organisation: in each briefing's header and on the pack cover.")]
-LogoOpt = Annotated[Path | None, typer.Option(
-    "--logo", metavar="FILE", help="Your logo (PNG, SVG or JPEG) for the pack cover.")]
-CreditOpt = Annotated[str | None, typer.Option(
-    "--credit", metavar="TEXT", help="Closing credit line, replacing docpipe's.")]
-NoCreditOpt = Annotated[bool, typer.Option("--no-credit", help="No closing credit line.")]
-PdfVariantOpt = Annotated[str | None, typer.Option(
-    "--pdf-variant", metavar="VARIANT",
-    help="PDF for archives or accessibility: pdf/a-2b, pdf/a-3b or pdf/ua-1.")]
-
-
-def _settings(**options):
-    """Every option checked, as one Settings record (api.settings)."""
-    from .api import settings
-
-    return settings(**options)
+# --- printing what the API returns ---------------------------------------------------
 
 
 def _explain(art) -> None:
@@ -348,64 +287,22 @@ def _stages(name: str, stages: list[tuple[str, float]]) -> None:
     typer.echo(f"{name}: {parts}; total {sum(s for _, s in stages):.2f} s", err=True)
 
 
-DEFAULT_MAX = 20_000_000
+# --- the commands --------------------------------------------------------------------
 
-CONVERT_EXAMPLES = """\b
+
+@app.command(cls=DocpipeCommand, epilog="""\b
 Examples:
   docpipe convert page.txt -o out           # out/page.pdf, out/page.docx
   docpipe convert page.html -o brief.pdf --to tw    # exactly brief.pdf, Taiwan script
   docpipe convert saved/ -o out -f all      # every format of every page in saved/
   docpipe convert - -o - -f md < page.txt   # Markdown on stdout
-"""
-
-
-@app.command(cls=DocpipeCommand, epilog=CONVERT_EXAMPLES)
-@user_errors
+""")
+@takes("convert")
 def convert(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(
         metavar="INPUT", help="Pages (.txt, .html), folders, globs, or - for stdin.")],
-    out: Annotated[str, typer.Option(
-        "-o", "--out", metavar="DIR|FILE|-",
-        help="Output folder (OUT/<page>.pdf …); or one file, its format from its suffix "
-        "(brief.pdf, .docx, .html, .md, .json); or - for stdout (one format).")] = "out",
-    formats: Annotated[str | None, typer.Option(
-        "-f", "--formats", metavar="FORMATS",
-        help="Comma-separated: pdf,docx,html,md,json, or all. Default: pdf,docx "
-        "(with -o FILE: its suffix).")] = None,
-    to: ToOpt = None,
-    name: Annotated[str | None, typer.Option(
-        "--name", metavar="STEM",
-        help="Name the outputs of a single input (stdin too): OUT/STEM.pdf …")] = None,
-    explain: Annotated[bool, typer.Option("--explain",
-                                          help="Print each dropped line and its rule.")] = False,
-    summary_sentences: SummaryOpt = 2,
-    template_dir: TemplateDirOpt = None,
-    encoding: EncodingOpt = None,
-    rules: RulesOpt = None,
-    max_bytes: MaxBytesOpt = DEFAULT_MAX,
-    verbose: VerboseOpt = False,
-    quiet: QuietOpt = False,
-    from_: FromOpt = None,
-    strict: StrictOpt = False,
-    punct: PunctOpt = Punct.auto,
-    organisation: OrganisationOpt = "",
-    logo: LogoOpt = None,
-    credit: CreditOpt = None,
-    no_credit: NoCreditOpt = False,
-    pdf_variant: PdfVariantOpt = None,
-    max_pages: MaxPagesOpt = 500,
-    folder_images: FolderImagesOpt = False,
-    phrases: PhrasesOpt = None,
-    config: ConfigOpt = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, metavar="N",
-                                      help="Worker processes (1: convert in this process; "
-                                      "0: one per CPU).")] = 1,
-    page_timeout: PageTimeoutOpt = 120.0,
-    page_memory: PageMemoryOpt = 2048,
-    scheduler: SchedulerOpt = None,
-    scheduler_timeout: SchedulerTimeoutOpt = 10.0,
-    print0: Print0Opt = False,
+    **opts: Any,
 ) -> None:
     """Write a briefing of each page: OUT/<page>.pdf, OUT/<page>.docx, …
 
@@ -414,33 +311,23 @@ def convert(
     from . import stdout
     from .api import file_format, iter_convert
 
-    if formats and file_format(out) and ctx.get_parameter_source("formats").name == \
-            "DEFAULT_MAP":
-        formats = None  # -o brief.pdf on the command line beats formats in the config file
-    failed = 0
-    for result in iter_convert(inputs, out, formats=formats, name=name, debug=DEBUG["on"],
-                               to=to, summary_sentences=summary_sentences,
-                               template_dir=template_dir, encoding=encoding, rules=rules,
-                               max_bytes=max_bytes, kind=from_, strict=strict,
-                               punct=punct.value, organisation=organisation, logo=logo,
-                               credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
-                               max_pages=max_pages, folder_images=folder_images,
-                               phrases=phrases,
-                               jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
-                               page_memory=page_memory,
-                               scheduler_timeout=scheduler_timeout):
-        if result.article and explain:
+    if opts["formats"] and file_format(opts["out"]) and ctx.get_parameter_source(
+            "formats").name == "DEFAULT_MAP":
+        opts["formats"] = None  # -o brief.pdf on the command line beats the config file's
+    quiet, failed = opts["quiet"], 0
+    for result in iter_convert(inputs, debug=DEBUG["on"], **api_values("convert", opts)):
+        if result.article and opts["explain"]:
             _explain(result.article)
-        if result.article and not strict:
+        if result.article and not opts["strict"]:
             warn(result.input, result.article.warnings)
-        if verbose and not quiet and result.stages:
+        if opts["verbose"] and not quiet and result.stages:
             _stages(result.input, result.stages)
         if not result.ok:
             err(result.error)
             failed += 1
         elif not quiet:
             for path in result.outputs:
-                stdout.path(path, print0)
+                stdout.path(path, opts["print0"])
     stdout.flush()  # a full disk is this run's error, said now
     if failed:
         raise typer.Exit(1)
@@ -451,27 +338,11 @@ Examples:
   docpipe extract page.txt                     # the article as JSON
   docpipe extract page.html --to tw --explain  # Taiwan script; dropped lines on stderr
 """)
-@user_errors
+@takes("extract")
 def extract(
     input: Annotated[str, typer.Argument(metavar="INPUT",
                                          help="One page (.txt, .html) or - for stdin.")],
-    to: ToOpt = None,
-    explain: Annotated[bool, typer.Option("--explain",
-                                          help="Also print each dropped line on stderr.")] = False,
-    summary_sentences: SummaryOpt = 2,
-    encoding: EncodingOpt = None,
-    rules: RulesOpt = None,
-    max_bytes: MaxBytesOpt = DEFAULT_MAX,
-    verbose: VerboseOpt = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet",
-                                        help="Only the JSON and errors (no -v, --explain).")
-                     ] = False,
-    from_: FromOpt = None,
-    strict: StrictOpt = False,
-    punct: PunctOpt = Punct.auto,
-    folder_images: FolderImagesOpt = False,
-    phrases: PhrasesOpt = None,
-    config: ConfigOpt = None,
+    **opts: Any,
 ) -> None:
     """Print the cleaned article as JSON on stdout (its warnings also on stderr)."""
     from . import stdout
@@ -479,12 +350,10 @@ def extract(
     from .writers.json import dumps
 
     stages: list[tuple[str, float]] = []
+    explain, quiet = opts["explain"], opts["quiet"]
     try:
-        art = extract_article(Path(input) if input != "-" else "-", to=to,
-                              summary_sentences=summary_sentences, encoding=encoding,
-                              rules=rules, max_bytes=max_bytes, kind=from_, strict=strict,
-                              punct=punct.value, folder_images=folder_images, phrases=phrases,
-                              stages=stages)
+        art = extract_article(Path(input) if input != "-" else "-", stages=stages,
+                              **api_values("extract", opts))
     except DocpipeError as exc:
         if explain and getattr(exc, "article", None) is not None:
             _explain(exc.article)
@@ -492,16 +361,10 @@ def extract(
     if explain and not quiet:
         _explain(art)
     warn(input, art.warnings)
-    if verbose and not quiet:
+    if opts["verbose"] and not quiet:
         _stages(input, stages)
     stdout.write(dumps(art))
     stdout.flush()
-
-
-class Sort(StrEnum):
-    date = "date"
-    title = "title"
-    input = "input"
 
 
 @app.command(cls=DocpipeCommand, epilog="""\b
@@ -509,61 +372,11 @@ Examples:
   docpipe pack pages/ -o out/week --name week --title "一周简报"
   docpipe pack pages/*.html -o out/tw --to tw --no-pages -j 2
 """)
-@user_errors
+@takes("pack")
 def pack(
     inputs: Annotated[list[str], typer.Argument(metavar="INPUT",
                                                 help="Pages (.txt, .html), folders or globs.")],
-    out: Annotated[Path, typer.Option("-o", "--out", metavar="DIR", help="Output folder.")],
-    name: Annotated[str, typer.Option("--name", metavar="STEM",
-                                      help="Pack file name: OUT/NAME.pdf, .docx, "
-                                      ".json.")] = "pack",
-    title: Annotated[str | None, typer.Option("--title", metavar="TEXT",
-                                              help="Title on the cover "
-                                              "(default: 简报汇编).")] = None,
-    date: Annotated[str | None, typer.Option(
-        "--date", metavar="YYYY-MM-DD",
-        help="The issue's date on the cover (default: today).")] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=0, metavar="N",
-                                      help="Worker processes (0: one per CPU).")] = 0,
-    to: ToOpt = None,
-    sort: Annotated[Sort, typer.Option("--sort", case_sensitive=False, metavar="ORDER",
-                                       help="Order: date (then title), title, "
-                                       "or input order.")] = Sort.date,
-    pages: Annotated[bool, typer.Option("--pages/--no-pages",
-                                        help="Also write each page's own briefing.")] = True,
-    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, ignoring the "
-                                        "cache.")] = False,
-    summary_sentences: SummaryOpt = 2,
-    template_dir: TemplateDirOpt = None,
-    encoding: EncodingOpt = None,
-    rules: RulesOpt = None,
-    max_bytes: MaxBytesOpt = DEFAULT_MAX,
-    quiet: QuietOpt = False,
-    from_: FromOpt = None,
-    strict: StrictOpt = False,
-    punct: PunctOpt = Punct.auto,
-    organisation: OrganisationOpt = "",
-    logo: LogoOpt = None,
-    credit: CreditOpt = None,
-    no_credit: NoCreditOpt = False,
-    pdf_variant: PdfVariantOpt = None,
-    issue: Annotated[str | None, typer.Option(
-        "--issue", metavar="TEXT",
-        help="Issue label on the cover (第12期); default: the date range.")] = None,
-    max_pages: MaxPagesOpt = 500,
-    folder_images: FolderImagesOpt = False,
-    phrases: PhrasesOpt = None,
-    explain: Annotated[bool, typer.Option(
-        "--explain", help="Print each page's dropped lines and their rules (and, for the "
-        "pages converted in this run, what each step did).")] = False,
-    verbose: Annotated[bool, typer.Option(
-        "-v", "--verbose", help="Say, per page, whether it was converted or taken from the "
-        "cache, and the pack's time, on stderr.")] = False,
-    config: ConfigOpt = None,
-    page_timeout: PageTimeoutOpt = 120.0,
-    page_memory: PageMemoryOpt = 2048,
-    scheduler: SchedulerOpt = None,
-    scheduler_timeout: SchedulerTimeoutOpt = 10.0,
+    **opts: Any,
 ) -> None:
     """Build a briefing pack: OUT/NAME.pdf (cover, contents, bookmarks), OUT/NAME.docx,
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
@@ -572,19 +385,25 @@ def pack(
     from .pack import summary_lines
     from .progress import progress_for
 
-    report = build(inputs, out, name=name, title=title, date=date, jobs=jobs, sort=sort.value,
-                   pages=pages, force=force, progress=progress_for(sys.stderr, quiet),
-                   to=to, summary_sentences=summary_sentences, encoding=encoding,
-                   rules=rules, max_bytes=max_bytes, template_dir=template_dir,
-                   kind=from_, strict=strict, punct=punct.value, organisation=organisation,
-                   logo=logo, credit=credit, no_credit=no_credit, pdf_variant=pdf_variant,
-                   issue=issue, max_pages=max_pages, folder_images=folder_images,
-                   page_timeout=page_timeout, page_memory=page_memory, scheduler=scheduler,
-                   scheduler_timeout=scheduler_timeout, phrases=phrases)
+    quiet = opts["quiet"]
+    report = build(inputs, progress=progress_for(sys.stderr, quiet),
+                   **api_values("pack", opts))
+    _tell_pack(report, opts["explain"], opts["verbose"] and not quiet, opts["strict"])
+    if not quiet:
+        for line in summary_lines(report):
+            stdout.line(line)
+    stdout.flush()
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _tell_pack(report, explain: bool, verbose: bool, strict: bool) -> None:
+    """On stderr: each page's dropped lines (--explain), whether it was converted (-v),
+    its warnings; the pages and the pack that failed; the pack's own notes and time."""
     for e in report.entries:
         if e.article is not None and explain:
             _explain(e.article)
-        if verbose and not quiet:
+        if verbose:
             how = "converted" if e.rebuilt else "from the cache" if e.status == "ok" else e.status
             typer.echo(f"{e.input}: {how}", err=True)
         if e.article is not None and not strict:
@@ -595,35 +414,26 @@ def pack(
         err(report.pack_error)
     elif report.pack_notes:
         warn(str(report.pack_outputs[0]), report.pack_notes)
-    if verbose and not quiet:
+    if verbose:
         typer.echo(f"pack: {'made' if report.pack_rebuilt else 'up to date'}, "
                    f"{report.seconds:.2f} s", err=True)
-    if not quiet:
-        for line in summary_lines(report):
-            stdout.line(line)
-    stdout.flush()
-    if not report.ok:
-        raise typer.Exit(1)
 
 
 @app.command(cls=DocpipeCommand, epilog="""\b
 Examples:
   docpipe check out/week --name week     # before forwarding a pack someone else built
 """)
-@user_errors
+@takes("check")
 def check(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="The pack's folder (its -o).")],
-    name: Annotated[str, typer.Option("--name", metavar="STEM",
-                                      help="The pack's name: DIR/NAME.json, .pdf, "
-                                      ".docx.")] = "pack",
-    quiet: QuietOpt = False,
+    **opts: Any,
 ) -> None:
     """Read a pack back: say, per article, whether the pack's PDF and DOCX hold it (its
     own briefing's text, page by page; or its text from the folder's cache). Exit 1 when
     one does not."""
     from .api import check as check_pack
 
-    results = check_pack(folder, name=name)
+    results = check_pack(folder, **api_values("check", opts))
     bad = 0
     for r in results:
         if not r.ok:
@@ -631,12 +441,12 @@ def check(
             problems = "; ".join(f"{kind} {what}" for kind, what in (("PDF", r.pdf),
                                  ("DOCX", r.docx)) if what not in ("ok", ""))
             err(f"{r.input}: {r.title}: {problems}")
-        elif not quiet:
+        elif not opts["quiet"]:
             unchecked = [kind for kind, what in (("PDF", r.pdf), ("DOCX", r.docx)) if not what]
             how = f"not checked: {', '.join(unchecked)} (no briefing, no cached text)" \
                 if unchecked else f"against {r.against}"
             typer.echo(f"ok  {r.title}  (pages {r.pages[0]}-{r.pages[1]}; {how})")
-    if not quiet:
+    if not opts["quiet"]:
         typer.echo(f"{len(results) - bad} of {len(results)} article(s) held by the pack")
     if bad:
         raise typer.Exit(1)
@@ -646,16 +456,13 @@ def check(
 Example:
   docpipe doctor -q        # nothing printed (exit 0) when all is ready
 """)
-@user_errors
-def doctor(
-    quiet: Annotated[bool, typer.Option("-q", "--quiet",
-                                        help="Print only what needs fixing.")] = False,
-) -> None:
+@takes("doctor")
+def doctor(**opts: Any) -> None:
     """Check fonts, HarfBuzz subsetting and OpenCC configs; say how to fix each problem."""
     from . import stdout
     from .doctor import run
 
-    code = run(_quiet_doctor if quiet else stdout.line)
+    code = run(_quiet_doctor if opts["quiet"] else stdout.line)
     stdout.flush()
     raise typer.Exit(code)
 
@@ -672,8 +479,8 @@ Examples:
   docpipe config                         # what applies in this folder
   docpipe config --config ~/briefs.toml  # what that file gives
 """)
-@user_errors
-def show_config(ctx: typer.Context, config: ConfigOpt = None) -> None:
+@takes("config")
+def show_config(ctx: typer.Context, **opts: Any) -> None:
     """Print the settings every command would use here, as TOML, and where each one comes
     from (the config file or the default)."""
     from . import stdout
@@ -695,22 +502,19 @@ Example:
   docpipe templates export mytpl     # then edit mytpl/briefing.css …
   docpipe convert page.txt --config mytpl/docpipe.toml
 """)
-@user_errors
+@takes("templates export")
 def templates_export(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write them into.")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")
-                     ] = False,
-    quiet: QuietOpt = False,
-    print0: Print0Opt = False,
+    **opts: Any,
 ) -> None:
     """Write docpipe's templates (briefing/article/pack HTML, CSS, labels) and a commented
     docpipe.toml naming the folder as template_dir, ready to edit."""
     from . import stdout
     from .templates import export
 
-    for path in export(folder, force=force):
-        if not quiet:
-            stdout.path(path, print0)
+    for path in export(folder, force=opts["force"]):
+        if not opts["quiet"]:
+            stdout.path(path, opts["print0"])
     stdout.flush()
 
 

@@ -1,4 +1,6 @@
-"""docs/cli.md, the command-line reference, generated from the commands' own --help.
+"""docs/cli.md, the command-line reference, generated from the commands' own --help,
+and the options table (options.py) as a table: each option's commands, its keyword in
+the Python API and its key in docpipe.toml.
 
     python -m docpipe.clidoc > docs/cli.md     (make docs)
 
@@ -28,6 +30,9 @@ def render() -> str:
             walk(sub, f"{path} {name}", ctx)
 
     walk(get_command(app), "docpipe", None)
+    from .options import markdown
+
+    lines.extend([*markdown(), ""])
     return "\n".join(lines)
 
 

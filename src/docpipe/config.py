@@ -9,11 +9,13 @@ table named after a command (`[pack]`) holds options of that command only.
 
 A file found by itself in the working folder came, as often as not, with the pages
 someone sent: like git's `safe.directory`, it may set presentation and extraction only.
-What reaches outside the folder or lowers a safety limit (`FOUND_FILE_REFUSES`) is
-refused from it with one line, and honoured from the files the user named or owns.
+What reaches outside the folder or lowers a safety limit (the `refused` column of the
+options table) is refused from it with one line, and honoured from the files the user
+named or owns.
 
-Nothing here names an option otherwise: the valid keys and their types are read from
-the commands' own parameters, so an option added to a command is a valid key at once.
+Nothing here names an option: the valid keys, their types and what a found file may set
+are read from the options table (options.py), so an option added there is a valid key
+at once. Values are checked by the command's own parameters (choices, bounds).
 """
 
 from __future__ import annotations
@@ -23,33 +25,16 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
+from . import options
 from .errors import UsageError
+from .options import Option, value_type
 
 CONFIG_ENV = "DOCPIPE_CONFIG"
 CONFIG_NAME = "docpipe.toml"
-SKIP = {"help", "config"}  # options that make no sense in the file
 FOUND = "working folder"  # how a file found by itself was found
 USER = "user config folder"
-
-#: What a config file found by itself (in the working folder) may not set, one row per
-#: key: (when it is refused, why). `always`: whatever the value; `outside`: a path that
-#: leads out of the working folder (links followed); `on`: true; `lower`: a limit set
-#: to 0 (none) or above its default. Honoured from --config, DOCPIPE_CONFIG and the
-#: user's own config folder.
-FOUND_FILE_REFUSES: dict[str, tuple[str, str]] = {
-    "scheduler": ("always", "sends every page to another machine"),
-    "out": ("always", "writes files where the file says"),
-    "template_dir": ("outside", "reads templates from outside the working folder"),
-    "logo": ("outside", "reads an image from outside the working folder"),
-    "rules": ("outside", "reads rules from outside the working folder"),
-    "folder_images": ("on", "embeds images from anywhere in a page's folder"),
-    "max_bytes": ("lower", "weakens a safety limit"),
-    "max_pages": ("lower", "weakens a safety limit"),
-    "page_timeout": ("lower", "weakens a safety limit"),
-    "page_memory": ("lower", "weakens a safety limit"),
-}
 
 
 @dataclass
@@ -69,6 +54,23 @@ def user_file() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"),
                                                              ".config")
     return Path(base) / "docpipe" / CONFIG_NAME
+
+
+def load_into(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config | None:
+    """The config files' values for the command being parsed (click's `ctx`), set as its
+    options' defaults; None when there is no file (the common case: nothing is read).
+    `docpipe config` always reads, to say what applies."""
+    if ctx.resilient_parsing:  # shell completion: never fail on a config file
+        return None
+    if not explicit and ctx.info_name != "config" and not any(
+            Path(f).exists() for f in (CONFIG_NAME, "pyproject.toml", user_file())):
+        return None
+    config = load(ctx, explicit)
+    ctx.meta["docpipe.config"] = config
+    defaults = config.values.get(ctx.info_name or "", {})
+    if defaults:
+        ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return config
 
 
 def find(explicit: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
@@ -116,17 +118,16 @@ def _outside(value: Any) -> bool:
     return False
 
 
-def _refused(name: str, value: Any, param: Any) -> str:
-    """Why a file found by itself may not set `name` to `value` ("" when it may)."""
-    rule = FOUND_FILE_REFUSES.get(name)
-    if rule is None:
+def _refused(option: Option, value: Any) -> str:
+    """Why a file found by itself may not set `option` to `value` ("" when it may)."""
+    if option.refused is None:
         return ""
-    when, why = rule
+    when, why = option.refused
     if when == "always" or (when == "outside" and _outside(value)) \
             or (when == "on" and value is True):
         return why
     if when == "lower" and isinstance(value, int | float) and not isinstance(value, bool) \
-            and (value == 0 or value > param.default):
+            and (value == 0 or value > option.default):
         return why
     return ""
 
@@ -145,12 +146,10 @@ def read(path: Path) -> dict[str, Any]:
     return doc
 
 
-def options_of(command: Any) -> dict[str, Any]:
-    """A command's options that a config file may set: key -> click parameter. The key is
-    the parameter's name without a trailing _ (`from_`, for --from, is `from`)."""
-    return {p.name.rstrip("_"): p for p in command.params
-            if getattr(p, "param_type_name", "") == "option" and p.name not in SKIP
-            and not p.is_eager and p.expose_value}
+def options_of(command: Any) -> dict[str, Option]:
+    """A command's options that a config file may set (key -> row of the table), for a
+    command of the app (a click command)."""
+    return {o.name: o for o in options.of(command.name) if o.in_file}
 
 
 def commands_of(root: Any) -> dict[str, Any]:
@@ -161,21 +160,10 @@ def commands_of(root: Any) -> dict[str, Any]:
     return {name: cmd for name, cmd in commands.items() if not hasattr(cmd, "commands")}
 
 
-def _base(param: Any) -> tuple[type | None, bool]:
-    """(Python type a value must have, whether a list is taken) from the parameter."""
-    if getattr(param, "is_flag", False) and not getattr(param, "count", False):
-        return bool, False
-    ann = getattr(getattr(param, "type_descriptor", None), "annotation", None)
-    many = bool(getattr(param, "multiple", False))
-    if get_origin(ann) is list:
-        ann = (get_args(ann) or (str,))[0]
-    if ann is bool:
-        return bool, many
-    if ann is int or getattr(param, "count", False):
-        return int, many
-    if ann is float:
-        return float, many
-    return str, many
+def _param(command: Any, option: Option) -> Any:
+    """The click parameter the command made of `option` (it checks a value's choices,
+    bounds and callback)."""
+    return next(p for p in command.params if p.name == option.param)
 
 
 def _type_name(t: type | None, many: bool) -> str:
@@ -204,15 +192,12 @@ def clean_message(message: str) -> str:
     return message.rstrip(".")
 
 
-#: Options whose value may also be a TOML table in the file (a mapping, not a file name).
-TABLES = {"phrases"}
-
-
-def check(key: str, value: Any, param: Any, ctx: Any, path: Path) -> Any:
-    """`value` as the default of `param`, or a UsageError naming the key and the file."""
-    if isinstance(value, dict) and param.name in TABLES:
+def check(key: str, value: Any, option: Option, param: Any, ctx: Any, path: Path) -> Any:
+    """`value` as the default of `option` (made into the click `param`), or a UsageError
+    naming the key and the file."""
+    if isinstance(value, dict) and option.table:
         return value  # checked where it is used (transforms/phrases.py), with the file named
-    t, many = _base(param)
+    t, many = value_type(option)
     values = value if many and isinstance(value, list) else [value]
     if not all(_fits(v, t) for v in values):
         raise UsageError(f"key {key!r} must be {_type_name(t, many)}, not {value!r}",
@@ -226,12 +211,12 @@ def check(key: str, value: Any, param: Any, ctx: Any, path: Path) -> Any:
     return value
 
 
-def _twin(key: str, value: Any, opts: dict[str, Any]) -> tuple[str, Any]:
+def _twin(key: str, value: Any, opts: dict[str, Option]) -> tuple[str, Any]:
     """`credit = false` for an option that takes text and has a `--no-credit` twin: the
     twin (`no_credit = true`); `credit = true` is the default. Other keys as they are."""
     name = key.replace("-", "_")
     if isinstance(value, bool) and f"no_{name}" in opts and name in opts \
-            and _base(opts[name])[0] is not bool:
+            and value_type(opts[name])[0] is not bool:
         return (f"no_{name}", True) if value is False else (f"no_{name}", False)
     return key, value
 
@@ -252,7 +237,7 @@ def load(ctx: Any, explicit: str | os.PathLike[str] | None) -> Config:
 
 def load_file(ctx: Any, path: Path, trusted: bool) -> dict[str, dict[str, Any]]:
     """One file's values per command, checked. `trusted` False (a file found by itself):
-    the keys of `FOUND_FILE_REFUSES` are refused with one line."""
+    the options the table marks `refused` are refused with one line."""
     values: dict[str, dict[str, Any]] = {}
     commands = commands_of(ctx.find_root().command)
     doc = read(path)
@@ -275,22 +260,24 @@ def load_file(ctx: Any, path: Path, trusted: bool) -> dict[str, dict[str, Any]]:
         for key, value in top.items():
             key, value = _twin(key, value, opts)
             if (name := key.replace("-", "_")) in opts:
-                mine[opts[name].name] = _take(key, value, opts[name], ctx, path, trusted)
+                mine[opts[name].param] = _take(key, value, opts[name], cmd, ctx, path,
+                                               trusted)
         for key, value in sections.get(cmd_name, {}).items():
             key, value = _twin(key, value, opts)
             name = key.replace("-", "_")
             if name not in opts:
                 raise UsageError(f"unknown key {key!r} in [{cmd_name}] (its options: "
                                  f"{', '.join(sorted(opts))})", str(path))
-            mine[opts[name].name] = _take(f"{cmd_name}.{key}", value, opts[name], ctx, path,
-                                          trusted)
+            mine[opts[name].param] = _take(f"{cmd_name}.{key}", value, opts[name], cmd, ctx,
+                                           path, trusted)
     return values
 
 
-def _take(key: str, value: Any, param: Any, ctx: Any, path: Path, trusted: bool) -> Any:
+def _take(key: str, value: Any, option: Option, command: Any, ctx: Any, path: Path,
+          trusted: bool) -> Any:
     """The checked value, or a UsageError when a file found by itself may not set it."""
-    value = check(key, value, param, ctx, path)
-    if not trusted and (why := _refused(param.name.rstrip("_"), value, param)):
+    value = check(key, value, option, _param(command, option), ctx, path)
+    if not trusted and (why := _refused(option, value)):
         raise UsageError(
             f"key {key!r} {why}: a config file found in the working folder may not set it "
             f"(give it with --config FILE, {CONFIG_ENV} or {_home(user_file())})", str(path))
@@ -351,16 +338,16 @@ def report(ctx: Any, config: Config) -> list[str]:
             continue
         lines += ["", f"[{cmd_name}]"]
         mine = config.values.get(cmd_name, {})
-        for name, param in opts.items():
-            envvar = param.envvar if isinstance(param.envvar, str) else None
-            if param.name in mine:
-                value = mine[param.name]
-                origin = str(config.origins.get(cmd_name, {}).get(param.name, config.path))
+        for name, option in opts.items():
+            envvar = option.envvar
+            if option.param in mine:
+                value = mine[option.param]
+                origin = str(config.origins.get(cmd_name, {}).get(option.param, config.path))
             elif envvar and os.environ.get(envvar):
                 value, origin = os.environ[envvar], f"environment {envvar}"
             else:
-                value, origin = param.default, "default"
-            if value is None or value == [] or value == ():
+                value, origin = option.default, "default"
+            if value is None or value is options.REQUIRED or value == [] or value == ():
                 lines.append(_pad(f"# {name} = (not set)", 40) + f"  # {origin}")
             else:
                 lines.append(_pad(f"{name} = {to_toml(value)}", 40) + f"  # {origin}")

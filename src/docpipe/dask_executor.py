@@ -31,11 +31,12 @@ from typing import Any
 
 from . import signals
 from .errors import DocpipeError, UsageError, describe
+from .options import SCHEDULER_TIMEOUT
 from .workers import POLL, Budget, Done, Failed
 
 #: Address schemes docpipe connects to: plain TCP, and TLS set up in Dask's own config.
 SCHEMES = ("tcp", "tls")
-DEFAULT_TIMEOUT = 10.0  # seconds for the scheduler to answer (--scheduler-timeout)
+DEFAULT_TIMEOUT = SCHEDULER_TIMEOUT  # seconds for the scheduler to answer (--scheduler-timeout)
 
 
 class SchedulerError(DocpipeError):

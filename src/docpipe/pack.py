@@ -60,6 +60,7 @@ from .cache import load as load_cache
 from .cache import record as cache_record
 from .cache import save as save_cache
 from .errors import DocpipeError, OutputError, UsageError
+from .options import SCHEDULER_TIMEOUT
 from .outputs import ensure_dir, write_bytes
 from .packplan import (  # noqa: F401  (re-exported: pack's public names)
     SORTS,
@@ -115,7 +116,7 @@ class PackOptions:
     page_timeout: float = DEFAULT_PAGE_TIMEOUT  # seconds per page (0: no limit)
     page_memory: int = DEFAULT_PAGE_MEMORY  # MB of a worker's RSS per page (0: no limit)
     scheduler: str | None = None  # tcp://HOST:PORT of a Dask scheduler; None: local workers
-    scheduler_timeout: float = 10.0  # seconds for the scheduler to answer
+    scheduler_timeout: float = SCHEDULER_TIMEOUT  # seconds for the scheduler to answer
     issue: str | None = None  # the cover's issue label (第12期); default: the date range
     date: str | None = None  # the issue's date on the cover (YYYY-MM-DD); None: none shown
 
@@ -134,7 +135,8 @@ def page_budget(timeout: float, memory: int) -> Callable[[Any], Budget]:
 
 
 def make_executor(jobs: int, scheduler: str | None = None,
-                  warm: Callable[[], None] | None = None, timeout: float = 10.0):
+                  warm: Callable[[], None] | None = None,
+                  timeout: float = SCHEDULER_TIMEOUT):
     """Local spawn workers (warmed up by `warm`, default: for parsing and rendering),
     or the Dask cluster at `scheduler` (which must answer within `timeout` s)."""
     if scheduler:

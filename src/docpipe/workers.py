@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import signals
+from .options import PAGE_MEMORY, PAGE_TIMEOUT
 
-DEFAULT_PAGE_TIMEOUT = 120.0  # seconds
-DEFAULT_PAGE_MEMORY = 2048  # MB of one worker's RSS
+DEFAULT_PAGE_TIMEOUT = PAGE_TIMEOUT  # seconds
+DEFAULT_PAGE_MEMORY = PAGE_MEMORY  # MB of one worker's RSS
 POLL = 0.1  # seconds between budget checks
 
 Done = Callable[[Any, dict], None]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
+from ..options import KINDS  # noqa: F401  (the kinds --from takes; readers re-exports it)
 
 SUFFIXES: dict[str, str] = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html",
                             ".xhtml": "html", ".shtml": "html", ".mhtml": "mhtml",
                             ".mht": "mhtml"}
-KINDS = ("txt", "html", "mhtml")
 
 _MIME_HEAD = re.compile(rb"(?im)^(mime-version:|content-type:\s*multipart/related)")
 _TAGS = re.compile(rb"(?i)<(html|head|body|p|div|br|table|td|span|a\s+href|h[1-6]|meta|title|"

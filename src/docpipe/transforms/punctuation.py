@@ -17,7 +17,6 @@ from pathlib import Path
 from ..model import Article
 
 DATA = Path(__file__).parent / "data" / "typography.toml"
-MODES = ("auto", "keep")
 
 # Chinese characters (and the full-width marks that sit among them) on either side.
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"

@@ -16,16 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..model import Article
+from ..options import DEFAULT_FORMATS, FORMATS, MAX_PAGES, PDF_VARIANTS
 
-#: format -> (module, file suffix)
+#: format -> (module, file suffix): each format of the options table (options.FORMATS)
+#: has its writer module, named after it (md: markdown.py).
 WRITERS: dict[str, tuple[str, str]] = {
-    "pdf": ("pdf", ".pdf"),
-    "docx": ("docx", ".docx"),
-    "html": ("html", ".html"),
-    "md": ("markdown", ".md"),
-    "json": ("json", ".json"),
-}
-DEFAULT_FORMATS = ("pdf", "docx")
+    fmt: ({"md": "markdown"}.get(fmt, fmt), suffix) for fmt, suffix in FORMATS.items()}
+__all__ = ["DEFAULT_FORMATS", "PDF_VARIANTS", "WRITERS"]  # and the rest of the module
 
 
 def default_template_dir() -> Path:
@@ -49,7 +46,7 @@ class RenderOptions:
     # PDF: tagged (accessible structure) and the WeasyPrint variant (--pdf-variant).
     pdf_tags: bool = True
     pdf_variant: str | None = None
-    max_pages: int = 500  # a PDF longer than this is refused (0: no limit)
+    max_pages: int = MAX_PAGES  # a PDF longer than this is refused (0: no limit)
 
     @property
     def search_path(self) -> list[Path]:
@@ -223,9 +220,6 @@ def _logo_data(path: str, mtime: float, shown: str) -> tuple[str, str]:
     if kind not in LOGO_TYPES:
         return "", f"logo {describe(shown)} left out: not a PNG, SVG or JPEG image"
     return f"data:{kind};base64," + base64.b64encode(data).decode("ascii"), ""
-
-
-PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 
 
 def check_render_options(opts: RenderOptions) -> None:
