@@ -89,6 +89,14 @@ def test_the_api_takes_every_option_of_its_command_with_its_default(command):
         assert params[name].default == expected, name
 
 
+def test_iter_convert_is_exported_with_converts_keywords():
+    import docpipe
+
+    assert "iter_convert" in docpipe.__all__
+    assert inspect.signature(docpipe.iter_convert).parameters \
+        == inspect.signature(docpipe.convert).parameters
+
+
 def test_an_unknown_keyword_is_a_type_error_naming_the_function(tmp_path):
     import docpipe
 

@@ -4,6 +4,8 @@
     art = docpipe.extract("page.txt", to="tw")        # the cleaned Article
     art.to_dict()                                     # the JSON shape of `docpipe extract`
     docpipe.convert(["page.txt"], "out")              # [Result(outputs=[out/page.pdf, …])]
+    for r in docpipe.iter_convert(["pages/"], "out"): # each Result as its page is done
+        print(r.input, r.ok)
     docpipe.pack(["pages/"], "out/week", name="week") # PackReport
     docpipe.check("out/week", name="week")            # [ArticleCheck], one per article
 
@@ -29,18 +31,19 @@ __all__ = [
     "check",
     "convert",
     "extract",
+    "iter_convert",
     "pack",
 ]
 
 if TYPE_CHECKING:
-    from .api import check, convert, extract, pack
+    from .api import check, convert, extract, iter_convert, pack
     from .errors import DocpipeError, InputError, UsageError
     from .model import Article
     from .pack import PackReport
     from .pipeline import Result
 
 _HOME = {
-    "check": "api", "convert": "api", "extract": "api",
+    "check": "api", "convert": "api", "extract": "api", "iter_convert": "api",
     "DocpipeError": "errors", "InputError": "errors", "UsageError": "errors",
     "Article": "model", "PackReport": "pack", "Result": "pipeline",
 }

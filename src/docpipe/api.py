@@ -5,9 +5,12 @@
     results = docpipe.convert(["page.txt"], "out")       # -> list[Result]
     report = docpipe.pack(["pages/"], "out/week", name="week")   # -> PackReport
 
-Every option is checked here, before anything is read or written, so a bad value raises
-`docpipe.UsageError` with one readable line (the CLI prints that line and exits 2).
-The CLI is a thin layer over these functions.
+Every option of a command is a keyword of its function, by its long name (`--from` is
+`kind`): the keywords, their defaults and the choices and bounds checked are the rows of
+the options table (options.py, through `takes`). Every option is checked here, before
+anything is read or written, so a bad value raises `docpipe.UsageError` with one
+readable line (the CLI prints that line and exits 2). The CLI is a thin layer over these
+functions; `iter_convert` is `convert` one result at a time.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ import os
 import shutil
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import DocpipeError, InputError, ReaderGone, UsageError
 from .model import Article
+from .options import check_values, choice, page_values, takes
 from .pipeline import (
     STDIN,
     Result,
@@ -38,7 +43,7 @@ from .pipeline import (
     read_options_for,
     transform,
 )
-from .readers import KINDS, ReadOptions
+from .readers import ReadOptions
 from .variants import VARIANTS, variant_for
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
 
@@ -46,8 +51,6 @@ if TYPE_CHECKING:
     from .pack import PackReport
     from .verify import ArticleCheck
 
-#: Largest input read by default (the CLI's --max-bytes).
-DEFAULT_MAX_BYTES = 20_000_000
 #: File suffix -> format, for `out="brief.pdf"`.
 SUFFIX_FORMATS = {suffix: fmt for fmt, (_, suffix) in WRITERS.items()}
 BINARY_FORMATS = ("pdf", "docx")
@@ -55,20 +58,12 @@ BINARY_FORMATS = ("pdf", "docx")
 PathLike = str | os.PathLike[str]
 
 
-def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    """`value` (any case, or an Enum member) as one of `choices`, or a one-line UsageError."""
-    text = value.value if isinstance(value, Enum) else value
-    if isinstance(text, str) and text.strip().lower() in choices:
-        return text.strip().lower()
-    raise UsageError(f"{name}: {text!r} is not one of {', '.join(choices)}")
-
-
 def _variant(to: Any) -> str:
     """`to` as a variant: hans, hant, tw, twp, hk or a BCP 47 tag (zh-Hans, zh-Hant,
-    zh-TW, zh-HK, zh-CN …), any case; else the one-line UsageError of `_choice`."""
+    zh-TW, zh-HK, zh-CN …), any case; else the one-line UsageError of `choice`."""
     text = to.value if isinstance(to, Enum) else to
     found = variant_for(text) if isinstance(text, str) else None
-    return found or _choice("to", to, VARIANTS)
+    return found or choice("to", to, VARIANTS)
 
 
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -87,76 +82,48 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
     return fmts
 
 
-def settings(
-    *,
-    formats: str | Iterable[str] | None = None,
-    to: str | None = None,
-    out: PathLike = "out",
-    summary_sentences: int = 2,
-    encoding: str | None = None,
-    rules: Iterable[PathLike] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    template_dir: PathLike | None = None,
-    kind: str | None = None,
-    strict: bool = False,
-    punct: str = "auto",
-    organisation: str = "",
-    logo: PathLike | None = None,
-    credit: str | bool | None = None,
-    no_credit: bool = False,
-    pdf_variant: str | None = None,
-    max_pages: int = 500,
-    folder_images: bool = False,
-    phrases: PathLike | dict[str, Any] | None = None,
-) -> Settings:
-    """Every option of a run checked and gathered into one `Settings` record.
+@takes("convert", page_only=True)
+def settings(**options: Any) -> Settings:
+    """Every option that makes a page's outputs checked and gathered into one `Settings`
+    record: the keywords are those of `convert` that are part of `Settings` (see
+    options.py).
 
     `credit`: the closing line of each briefing (None: docpipe's own; "" or False, or
     `no_credit=True`: none; True: docpipe's own, as `credit = true` in a config file)."""
     from .decode import codec_name
-    from .options import MODES
     from .writers import check_render_options
 
-    fmts = parse_formats(formats)
-    variant = _variant(to) if to is not None else None
-    kind = _choice("kind", kind, KINDS) if kind is not None else None
-    if isinstance(summary_sentences, bool) or not isinstance(summary_sentences, int) \
-            or not 1 <= summary_sentences <= 10:
-        raise UsageError(f"summary_sentences: {summary_sentences!r} is not a whole number "
-                         "from 1 to 10")
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
-        raise UsageError(f"max_bytes: {max_bytes!r} is not a whole number >= 0")
-    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 0:
-        raise UsageError(f"max_pages: {max_pages!r} is not a whole number >= 0")
-    if encoding and not codec_name(encoding):
-        raise UsageError(f"unknown encoding {encoding!r}")
-    if isinstance(rules, str | os.PathLike):
-        rules = [rules]
-    if template_dir:
-        if not Path(template_dir).is_dir():
-            raise UsageError("template folder not found", str(template_dir))
+    fmts = parse_formats(options["formats"])
+    variant = _variant(options["to"]) if options["to"] is not None else None
+    o = SimpleNamespace(**check_values("convert", options))
+    if o.encoding and not codec_name(o.encoding):
+        raise UsageError(f"unknown encoding {o.encoding!r}")
+    rules = [o.rules] if isinstance(o.rules, str | os.PathLike) else o.rules
+    if o.template_dir:
+        if not Path(o.template_dir).is_dir():
+            raise UsageError("template folder not found", str(o.template_dir))
         from .templates import check_templates
 
-        check_templates(Path(template_dir))  # a broken template: one line, file and line
-    punct = _choice("punct", punct, MODES)
-    render = RenderOptions(template_dir=str(template_dir) if template_dir else None,
-                           organisation=organisation or "", logo=str(logo) if logo else None,
-                           credit=_credit(credit, no_credit), pdf_variant=pdf_variant,
-                           max_pages=max_pages)
+        check_templates(Path(o.template_dir))  # a broken template: one line, file and line
+    render = RenderOptions(template_dir=str(o.template_dir) if o.template_dir else None,
+                           organisation=o.organisation or "",
+                           logo=str(o.logo) if o.logo else None,
+                           credit=_credit(o.credit, o.no_credit), pdf_variant=o.pdf_variant,
+                           max_pages=o.max_pages)
     check_render_options(render)
     from .transforms.phrases import load as load_phrases
 
     result = Settings(
-        phrases=load_phrases(phrases, VARIANTS),
+        phrases=load_phrases(o.phrases, VARIANTS),
         formats=fmts,
         variant=variant,
-        out_dir=Path(out),
-        summary_sentences=summary_sentences,
-        strict=bool(strict),
-        punct=punct,
-        read=ReadOptions(encoding=encoding, max_bytes=max_bytes,
-                         rules=tuple(str(r) for r in rules or ()), kind=kind,
-                         folder_images=bool(folder_images)),
+        out_dir=Path(o.out),
+        summary_sentences=o.summary_sentences,
+        strict=bool(o.strict),
+        punct=o.punct,
+        read=ReadOptions(encoding=o.encoding, max_bytes=o.max_bytes,
+                         rules=tuple(str(r) for r in rules or ()), kind=o.kind,
+                         folder_images=bool(o.folder_images)),
         render=render,
     )
     from .profiles import site_profiles
@@ -196,39 +163,31 @@ def _source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes | None]:
     return "<text>", source.encode("utf-8")
 
 
+@takes("extract")
 def extract(
     source: str | bytes | os.PathLike[str],
     *,
-    kind: str | None = None,
-    to: str | None = None,
-    summary_sentences: int = 2,
-    encoding: str | None = None,
-    rules: Iterable[PathLike] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    strict: bool = False,
-    punct: str = "auto",
-    folder_images: bool = False,
-    phrases: PathLike | dict[str, Any] | None = None,
     stages: list[tuple[str, float]] | None = None,
+    **options: Any,
 ) -> Article:
     """The cleaned article of one page.
 
     `source` is a `pathlib.Path` (or a one-line string naming a file: an existing one, or
     one ending in .txt, .html …; "-" is stdin), the page's text as `str`, or its raw
-    `bytes` (charset detected). `kind` is "txt",
-    "html" or "mhtml" (default: from the file name, else from the content). The article's
-    `warnings` say what to check; with `strict=True` a warning raises `StrictError`.
-    Raises `InputError` for a page that cannot be read, `UsageError` for a bad option."""
-    opts = settings(to=to, summary_sentences=summary_sentences, rules=rules, kind=kind,
-                    encoding=encoding, max_bytes=max_bytes, strict=strict, punct=punct,
-                    folder_images=folder_images, phrases=phrases)
+    `bytes` (charset detected). Every option of `docpipe extract` is a keyword here, by
+    its long name (`--from` is `kind`: "txt", "html" or "mhtml"; default: from the file
+    name, else from the content). The article's `warnings` say what to check; with
+    `strict=True` a warning raises `StrictError`. Raises `InputError` for a page that
+    cannot be read, `UsageError` for a bad option. `stages` (a list) receives each
+    stage's name and time."""
+    opts = settings(**options)
     name, data = _source(source)
     if data is None:
         with contextlib.suppress(OSError):  # a name too long is reported when read
             if name != STDIN and Path(name).is_dir():
                 raise UsageError("extract takes one page, not a folder", name)
         return load(name, opts, stages)
-    if encoding is None and isinstance(source, str):
+    if options["encoding"] is None and isinstance(source, str):
         opts = dataclasses.replace(opts, read=dataclasses.replace(opts.read, encoding="utf-8"))
     if opts.read.max_bytes and len(data) > opts.read.max_bytes:
         raise InputError(f"input is over the limit of {opts.read.max_bytes} bytes", name)
@@ -273,19 +232,13 @@ def file_format(out: PathLike) -> str | None:
     return fmt if fmt and not target.is_dir() else None
 
 
+@takes("convert")
 def iter_convert(
     inputs: PathLike | Iterable[PathLike],
-    out: PathLike = "out",
+    out: PathLike,
     *,
-    formats: str | Iterable[str] | None = None,
-    name: str | None = None,
     stdout: IO[bytes] | None = None,
     debug: bool = False,
-    jobs: int = 1,
-    scheduler: str | None = None,
-    page_timeout: float = 120.0,
-    page_memory: int = 2048,
-    scheduler_timeout: float = 10.0,
     **options: Any,
 ) -> Iterator[Result]:
     """`convert`, one `Result` at a time as each page is done (the CLI prints as it goes).
@@ -294,32 +247,15 @@ def iter_convert(
     must answer within `scheduler_timeout` seconds) render the pages in workers
     (`batch.convert_pages`), each within `page_timeout` seconds and `page_memory` MB.
     Every usage error is raised before the first page is read."""
-    scheduler = _scheduler(scheduler, scheduler_timeout)
+    o = SimpleNamespace(**options)
+    scheduler = _scheduler(o.scheduler, o.scheduler_timeout)
     paths_in = _as_inputs(inputs)
     out_s = os.fspath(out)
-    fmts = parse_formats(formats) if formats is not None else None
-    mode, target = "dir", Path(out_s)
-    if out_s == "-":
-        mode = "stdout"
-        if fmts is None or len(fmts) != 1:
-            raise UsageError("-o - writes one format to stdout: choose it with -f "
-                             "(md, html, json; pdf or docx into a pipe or a file)")
-        stream = stdout or _stdout()
-        if fmts[0] in BINARY_FORMATS and _is_terminal(stream):
-            raise UsageError(f"will not write {fmts[0]} to a terminal: redirect stdout "
-                             f"(> page.{fmts[0]}) or pipe it")
-    elif fmt := file_format(target):
-        mode = "file"
-        if fmts is not None and fmts != (fmt,):
-            raise UsageError(f"-o {out_s} is a {fmt} file, but the formats asked for are "
-                             f"{','.join(fmts)}")
-        fmts = (fmt,)
-        if name is not None:
-            raise UsageError("--name names the outputs in a folder; -o FILE names the file "
-                             "itself")
-    if name is not None:
-        name = _plain_name(name, "--name")
-    run = settings(formats=fmts, out=target.parent if mode == "file" else target, **options)
+    mode, fmts = _destination(out_s, o.formats, o.name, stdout)
+    target = Path(out_s)
+    name = _plain_name(o.name, "--name") if o.name is not None else None
+    run = settings(**{**page_values(options), "formats": fmts,
+                      "out": target.parent if mode == "file" else target})
     bad: list[InputError] = []
     paths = expand_inputs(paths_in, bad)
     if (mode != "dir" or name is not None) and len(paths) + len(bad) > 1:
@@ -327,15 +263,7 @@ def iter_convert(
                "dir": "--name names one page's outputs"}[mode]
         raise UsageError(f"{why}, but {len(paths) + len(bad)} inputs were given")
     if mode == "dir":
-        from .outputs import ensure_dir
-
-        if len(run.formats) > 1 and Path(out_s).exists() and not Path(out_s).is_dir():
-            what = f"{len(run.formats)} outputs per page ({','.join(run.formats)})"
-            suffix = WRITERS[run.formats[0]][1]
-            raise UsageError(f"-o {out_s} is an existing file, not a folder: {what} go into "
-                             f"a folder (-o DIR), or name one output file by its format "
-                             f"(-o brief{suffix} -f {run.formats[0]})")
-        ensure_dir(run.out_dir)
+        _make_folder(out_s, run)
     file_targets = {fmts[0]: target} if mode == "file" and fmts else None
     clashes = check_collisions(paths) if name is None else {}
     if mode != "stdout":
@@ -343,17 +271,8 @@ def iter_convert(
     read_opts = read_options_for(paths, run)
     for problem in bad:  # an empty folder or a pattern that matches nothing
         yield Result(problem.path or "", error=str(problem))
-    if mode == "dir" and name is None and (jobs != 1 or scheduler):
-        from .batch import convert_pages
-
-        for path in paths:
-            if path in clashes:
-                yield Result(path, error=clashes[path])
-        done: list[Result] = []
-        convert_pages([p for p in paths if p not in clashes], run, read_opts, done.append,
-                      jobs=jobs, scheduler=scheduler, page_timeout=page_timeout,
-                      page_memory=page_memory, scheduler_timeout=scheduler_timeout)
-        yield from done
+    if mode == "dir" and name is None and (o.jobs != 1 or scheduler):
+        yield from _in_workers(paths, clashes, run, read_opts, scheduler, o)
         return
     for path in paths:
         if path in clashes:
@@ -372,6 +291,61 @@ def iter_convert(
                 traceback.print_exc()
             result = Result(path, error=_internal(path, exc))
         yield result
+
+
+def _destination(out: str, formats: str | Iterable[str] | None, name: str | None,
+                 stdout: IO[bytes] | None) -> tuple[str, tuple[str, ...] | None]:
+    """Where `-o OUT` sends a page's outputs: "stdout" (-), "file" (brief.pdf: that format
+    alone) or "dir"; and the formats asked for (None: the default), checked against it."""
+    fmts = parse_formats(formats) if formats is not None else None
+    if out == "-":
+        if fmts is None or len(fmts) != 1:
+            raise UsageError("-o - writes one format to stdout: choose it with -f "
+                             "(md, html, json; pdf or docx into a pipe or a file)")
+        if fmts[0] in BINARY_FORMATS and _is_terminal(stdout or _stdout()):
+            raise UsageError(f"will not write {fmts[0]} to a terminal: redirect stdout "
+                             f"(> page.{fmts[0]}) or pipe it")
+        return "stdout", fmts
+    fmt = file_format(Path(out))
+    if not fmt:
+        return "dir", fmts
+    if fmts is not None and fmts != (fmt,):
+        raise UsageError(f"-o {out} is a {fmt} file, but the formats asked for are "
+                         f"{','.join(fmts)}")
+    if name is not None:
+        raise UsageError("--name names the outputs in a folder; -o FILE names the file "
+                         "itself")
+    return "file", (fmt,)
+
+
+def _make_folder(out: str, run: Settings) -> None:
+    """The output folder, made; `-o` naming an existing file where a folder must go is the
+    user's error, said with the way out."""
+    from .outputs import ensure_dir
+
+    if len(run.formats) > 1 and Path(out).exists() and not Path(out).is_dir():
+        what = f"{len(run.formats)} outputs per page ({','.join(run.formats)})"
+        suffix = WRITERS[run.formats[0]][1]
+        raise UsageError(f"-o {out} is an existing file, not a folder: {what} go into "
+                         f"a folder (-o DIR), or name one output file by its format "
+                         f"(-o brief{suffix} -f {run.formats[0]})")
+    ensure_dir(run.out_dir)
+
+
+def _in_workers(paths: list[str], clashes: dict[str, str], run: Settings,
+                read_opts: dict[str, ReadOptions], scheduler: str | None,
+                o: SimpleNamespace) -> Iterator[Result]:
+    """`convert -j N` or `--scheduler`: the pages rendered in workers, in input order."""
+    from .batch import convert_pages
+
+    for path in paths:
+        if path in clashes:
+            yield Result(path, error=clashes[path])
+    done: list[Result] = []
+    convert_pages([p for p in paths if p not in clashes], run, read_opts, done.append,
+                  jobs=o.jobs, scheduler=scheduler, page_timeout=o.page_timeout,
+                  page_memory=o.page_memory, scheduler_timeout=o.scheduler_timeout)
+    yield from done
 
 
 def _scheduler(address: str | None, timeout: float) -> str | None:
@@ -420,36 +394,14 @@ def _to_stdout(path: str, run: Settings, read_opts: ReadOptions, stream: IO[byte
     return result
 
 
+@takes("convert")
 def convert(
     inputs: PathLike | Iterable[PathLike],
-    out: PathLike = "out",
+    out: PathLike,
     *,
-    formats: str | Iterable[str] | None = None,
-    to: str | None = None,
-    name: str | None = None,
-    summary_sentences: int = 2,
-    template_dir: PathLike | None = None,
-    encoding: str | None = None,
-    rules: Iterable[PathLike] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    kind: str | None = None,
-    strict: bool = False,
-    punct: str = "auto",
-    organisation: str = "",
-    logo: PathLike | None = None,
-    credit: str | bool | None = None,
-    no_credit: bool = False,
-    pdf_variant: str | None = None,
-    max_pages: int = 500,
-    folder_images: bool = False,
-    phrases: PathLike | dict[str, Any] | None = None,
-    jobs: int = 1,
-    scheduler: str | None = None,
-    page_timeout: float = 120.0,
-    page_memory: int = 2048,
-    scheduler_timeout: float = 10.0,
     stdout: IO[bytes] | None = None,
     debug: bool = False,
+    **options: Any,
 ) -> list[Result]:
     """Write a briefing of each page; one `Result` per page (`.ok`, `.outputs`, `.error`).
 
@@ -459,55 +411,19 @@ def convert(
     keyword here, by its long name (`--from` is `kind`). A page that fails does not stop
     the others: its `Result.error` says why, and `Result.article.warnings` what to check.
     Bad options raise `UsageError` up front."""
-    return list(iter_convert(inputs, out, formats=formats, to=to, name=name,
-                             summary_sentences=summary_sentences, template_dir=template_dir,
-                             encoding=encoding, rules=rules, max_bytes=max_bytes,
-                             kind=kind, strict=strict, punct=punct, organisation=organisation,
-                             logo=logo, credit=credit, no_credit=no_credit,
-                             pdf_variant=pdf_variant, max_pages=max_pages,
-                             folder_images=folder_images, phrases=phrases, jobs=jobs,
-                             scheduler=scheduler, page_timeout=page_timeout,
-                             page_memory=page_memory, scheduler_timeout=scheduler_timeout,
-                             stdout=stdout, debug=debug))
+    return list(iter_convert(inputs, out, stdout=stdout, debug=debug, **options))
 
 
 # --- pack ----------------------------------------------------------------------------
 
 
+@takes("pack")
 def pack(
     inputs: PathLike | Iterable[PathLike],
     out: PathLike,
     *,
-    name: str = "pack",
-    title: str | None = None,
-    date: str | None = None,
-    jobs: int = 0,
-    sort: str = "date",
-    pages: bool = True,
-    force: bool = False,
-    issue: str | None = None,
     progress: Any = None,
-    page_timeout: float = 120.0,
-    page_memory: int = 2048,
-    scheduler: str | None = None,
-    scheduler_timeout: float = 10.0,
-    to: str | None = None,
-    summary_sentences: int = 2,
-    template_dir: PathLike | None = None,
-    encoding: str | None = None,
-    rules: Iterable[PathLike] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    kind: str | None = None,
-    strict: bool = False,
-    punct: str = "auto",
-    organisation: str = "",
-    logo: PathLike | None = None,
-    credit: str | bool | None = None,
-    no_credit: bool = False,
-    pdf_variant: str | None = None,
-    max_pages: int = 500,
-    folder_images: bool = False,
-    phrases: PathLike | dict[str, Any] | None = None,
+    **options: Any,
 ) -> PackReport:
     """Build OUT/NAME.pdf, OUT/NAME.docx and OUT/NAME.json (the manifest) from many pages.
 
@@ -516,21 +432,19 @@ def pack(
     issue's date on the cover (YYYY-MM-DD; default: today). Incremental: what did not
     change is not rebuilt. `page_timeout` (s) and `page_memory` (MB) bound each page in
     its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster, which must
-    answer within `scheduler_timeout` seconds. Safe to call from a script without an
-    `if __name__ == "__main__":` guard (workers never import the caller's script)."""
+    answer within `scheduler_timeout` seconds. `progress` receives the pack's progress
+    (progress.py). Safe to call from a script without an `if __name__ == "__main__":`
+    guard (workers never import the caller's script)."""
     from .pack import SORTS, PackOptions, build_pack
 
-    run = settings(out=out, to=to, summary_sentences=summary_sentences,
-                   template_dir=template_dir, encoding=encoding, rules=rules,
-                   max_bytes=max_bytes, kind=kind, strict=strict, punct=punct,
-                   organisation=organisation, logo=logo, credit=credit, no_credit=no_credit,
-                   pdf_variant=pdf_variant, max_pages=max_pages, folder_images=folder_images,
-                   phrases=phrases)
-    opts = PackOptions(name=_plain_name(name, "pack name"), title=title, jobs=jobs,
-                       sort=_choice("sort", sort, SORTS), pages=pages, force=force,
-                       issue=issue, page_timeout=page_timeout, page_memory=page_memory,
-                       scheduler=_scheduler(scheduler, scheduler_timeout),
-                       scheduler_timeout=scheduler_timeout, date=issue_date(date))
+    run = settings(out=out, **page_values(options))
+    o = SimpleNamespace(**options)
+    opts = PackOptions(name=_plain_name(o.name, "pack name"), title=o.title, jobs=o.jobs,
+                       sort=choice("sort", o.sort, tuple(SORTS)), pages=o.pages,
+                       force=o.force, issue=o.issue, page_timeout=o.page_timeout,
+                       page_memory=o.page_memory,
+                       scheduler=_scheduler(o.scheduler, o.scheduler_timeout),
+                       scheduler_timeout=o.scheduler_timeout, date=issue_date(o.date))
     return build_pack(_as_inputs(inputs), run, opts, progress)
 
 
@@ -554,7 +468,8 @@ def issue_date(date: str | None) -> str:
 # --- check ---------------------------------------------------------------------------
 
 
-def check(folder: PathLike, name: str = "pack") -> list[ArticleCheck]:
+@takes("check")
+def check(folder: PathLike, name: str) -> list[ArticleCheck]:
     """Each article of the pack in `folder` (made by `pack` with this `name`), read back
     from the pack's PDF and DOCX and compared with its own briefing (or, for a pack made
     without its pages, its text as the folder's cache keeps it). `UsageError` when there
