@@ -160,7 +160,7 @@ def test_contents_page_numbers_match_where_briefings_start(pack30):
     and given to viewers as the PDF's page labels."""
     from pypdf import PdfReader
 
-    from docpipe.writers.assemble import roman
+    from docpipe.writers.pdf.stamps import roman
 
     reader = PdfReader(pack30["out"] / "week.pdf")
     starts = {o.title: reader.get_destination_page_number(o) for o in reader.outline}

@@ -4,13 +4,13 @@
                                                      │
                           workers, phase 2: each page's PDF + DOCX, in batches of
                                                      │ up to 8 (one PDF written for the
-                                                     │ batch, then split: writers.split;
+                                                     │ batch, then split: writers.pdf;
                                                      │ workers return bytes, this
                                                      │ process writes)
         manifest ◀── phase 3: the pack's PDF: its front matter's sections laid out
                      side by side on the workers, its DOCX beside them, while this
                      process reads the pages' PDFs; then assembled here
-                     (writers.collection, writers.assemble)
+                     (writers.collection, writers.pdf)
 
 The jobs live in their own modules: `workers` (the crash-tolerant pool, with time and
 memory budgets; `dask_executor` runs the same tasks on a cluster), `tasks` (what a
@@ -300,7 +300,7 @@ def _pack(report: PackReport, settings: Settings, opts: PackOptions, common: dic
           created: str | None, cache: dict, workers, local, progress,
           renders: list[RenderTask], budget: Callable[[Any], Budget]) -> None:
     """Write each page's files (`renders`), then the pack: its PDF assembled from the
-    pages' own PDFs (`writers.assemble`: nothing is laid out twice), its DOCX beside it.
+    pages' own PDFs (`writers.pdf`: nothing is laid out twice), its DOCX beside it.
 
     `workers` render (local processes or the Dask cluster); `local` runs the PDF's
     assembly, which reads the pages' PDFs from this machine's disk. A page whose own

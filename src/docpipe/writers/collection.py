@@ -7,7 +7,7 @@ contents, overview: each starts on a new page, so a pack lays them out side by s
 a few pages at a time, and the briefings are their own PDFs, joined by `assemble`
 (each page laid out once). Both files are read back before they are handed over
 (`verify`): every page of the PDF must show its source's text, and the DOCX every
-article's; a PDF that does not is made again the plain way (`join`), and one that still
+article's; a PDF that does not is made again the plain way (`pdf.join_pack`), and one that still
 does not, like such a DOCX, is an error, never a file."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class PackJob:
 
 
 def _items(job: PackJob, starts: list[int]) -> list[dict[str, Any]]:
-    from .assemble import LINK_SCHEME
+    from .pdf import LINK_SCHEME
 
     items = []
     for index, ((anchor, art), start) in enumerate(zip(job.items, starts, strict=True)):
@@ -183,8 +183,7 @@ def stamp_sheet(job: PackJob) -> bytes:
     the front matter's face, as WeasyPrint embeds it: the pack copies that font once and
     stamps every page with it (`assemble.PageNumbers`)."""
     from ..transforms.chinese import LANG
-    from .assemble import STAMPED
-    from .pdf import finish, lay_out
+    from .pdf import STAMPED, finish, lay_out
 
     opts = job.render
     css = opts.find("briefing.css").read_text(encoding="utf-8")
@@ -229,7 +228,7 @@ def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None,
     given are read here)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .assemble import Part, assemble, read_parts
+    from .pdf import Part, assemble_pack, read_parts
 
     parts = [Part(Path(path), display_title(art, job.render))
              for path, (_, art) in zip(job.parts, job.items, strict=True)]
@@ -247,18 +246,18 @@ def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None,
     front_pdfs = [data for some in laid for name, data in some if name != STAMP_SHEET]
     sheet = next((data for some in laid for name, data in some if name == STAMP_SHEET),
                  None)
-    data, notes, stamps = assemble(front_pdfs, parts, fonts, sheet=sheet)
+    data, notes, stamps = assemble_pack(front_pdfs, parts, fonts, sheet=sheet)
     return _read_back(job, data, notes, stamps, front_pdfs, parts, sheet, texts or {})
 
 
 def _read_back(job: PackJob, data: bytes, notes: list[str], stamps: list[str],
                fronts: list[bytes], parts, sheet: bytes | None,
                texts: dict[str, list[str]]) -> PackPdf:
-    """`data` if every page reads as its source, else the pack made again by `join`
+    """`data` if every page reads as its source, else the pack made again by `join_pack`
     (and a note saying why); an OutputError when that one does not either."""
     from .. import verify
     from ..errors import OutputError
-    from .join import join
+    from .pdf import join_pack
 
     try:
         sources, firsts = _page_sources(fronts, parts, stamps, texts)
@@ -267,7 +266,7 @@ def _read_back(job: PackJob, data: bytes, notes: list[str], stamps: list[str],
     wrong = _differences(data, sources, parts)
     if not wrong:
         return PackPdf(data, notes, "ok", firsts)
-    data, more, stamps = join(fronts, parts, sheet)
+    data, more, stamps = join_pack(fronts, parts, sheet)
     sources, firsts = _page_sources(fronts, parts, stamps, texts)
     still = _differences(data, sources, parts)
     if still:
