@@ -42,7 +42,7 @@ from .readers import KINDS, ReadOptions
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
 
 if TYPE_CHECKING:
-    from .pack import PackReport
+    from .packplan import PackReport
     from .verify import ArticleCheck
 
 #: Scripts `to=` accepts, in the order the help names them.
@@ -521,7 +521,8 @@ def pack(
     its worker; `scheduler` (tcp://HOST:PORT) renders on a Dask cluster, which must
     answer within `scheduler_timeout` seconds. Safe to call from a script without an
     `if __name__ == "__main__":` guard (workers never import the caller's script)."""
-    from .pack import SORTS, PackOptions, build_pack
+    from .packbuild import PackOptions, build_pack
+    from .packplan import SORTS
 
     run = settings(out=out, to=to, summary_sentences=summary_sentences,
                    template_dir=template_dir, encoding=encoding, rules=rules,

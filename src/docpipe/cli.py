@@ -577,7 +577,7 @@ def pack(
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
     from . import stdout
     from .api import pack as build
-    from .pack import summary_lines
+    from .packplan import summary_lines
     from .progress import progress_for
 
     report = build(inputs, out, name=name, title=title, date=date, jobs=jobs, sort=sort.value,
