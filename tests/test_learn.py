@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import FIXTURES, REFERENCE, invoke
 from docpipe.pipeline import Settings, read_options_for
 from docpipe.readers import ReadOptions, read
-from docpipe.readers.portal import squash
+from docpipe.readers.lines import squash
 
 LEARN = FIXTURES / "learn"
 SITE = [LEARN / f"site_page{i}.txt" for i in (1, 2, 3)]

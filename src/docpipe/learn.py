@@ -42,7 +42,8 @@ def page_of(path: str, data: bytes, encoding: str | None = None, rules=(),
     from .decode import decode
     from .errors import DocpipeError
     from .readers import kind_of
-    from .readers.portal import _Line, _site_from_copyright, clean
+    from .readers.fields import site_from_copyright
+    from .readers.lines import Line, clean
 
     kind = kind or kind_of(path, data)
     url = ""
@@ -82,7 +83,7 @@ def page_of(path: str, data: bytes, encoding: str | None = None, rules=(),
     prof = profiles.profile_for(head_tail, url=url, extra=tuple(rules))
     if prof.name != "generic":
         clues.add("profile:" + prof.name)
-    if owner := _site_from_copyright([_Line(i, t) for i, t in enumerate(lines)]):
+    if owner := site_from_copyright([Line(i, t) for i, t in enumerate(lines)]):
         clues.add("owner:" + owner)
     return Page(path, lines, clues)
 
@@ -101,21 +102,24 @@ def _domain(host: str) -> str:
 def _candidate(text: str, rx) -> bool:
     """May this line be learnt as template? Never article-like text or needed labels."""
     from . import profiles
-    from .readers.portal import _DATE, _is_prose, _metadata, _sign_off, _split_label, squash
+    from .readers.dates import DATE
+    from .readers.fields import metadata
+    from .readers.lines import is_prose, sign_off, split_label, squash
+    from .transforms.sentences import FULL_STOPS
 
     s = squash(text)
     if not s or len(s) > MAX_LEN:
         return False
     prof = profiles.generic()
-    if _is_prose(text) and len(s) >= 30:
+    if is_prose(text) and len(s) >= 30:
         return False
     # A sentence (特此通知。) or a notice's signature recurs in a site's articles too.
-    if s[-1] in "。！？!?…" and len(s) > 1 or _sign_off(text):
+    if s[-1] in FULL_STOPS + "…" and len(s) > 1 or sign_off(text):
         return False
-    if _DATE.search(text) or _metadata(text, prof, rx):
+    if DATE.search(text) or metadata(text, prof, rx):
         return False
-    if _split_label(text, prof.lead_labels) is not None or \
-            _split_label(text, prof.note_labels) is not None:
+    if split_label(text, prof.lead_labels) is not None or \
+            split_label(text, prof.note_labels) is not None:
         return False
     return not (prof.heading and prof.heading.match(text) or prof.point and prof.point.match(text))
 
@@ -154,9 +158,9 @@ def _group(pages: list[Page]) -> None:
 
 
 def _prose_of(page: Page) -> set[str]:
-    from .readers.portal import _is_prose, squash
+    from .readers.lines import is_prose, squash
 
-    return {squash(t) for t in page.lines if len(t) >= 20 and _is_prose(t)}
+    return {squash(t) for t in page.lines if len(t) >= 20 and is_prose(t)}
 
 
 def _distinct(members: list[Page]) -> list[list[Page]]:
@@ -178,9 +182,10 @@ def _distinct(members: list[Page]) -> list[list[Page]]:
 def learn(pages: list[Page]) -> dict[str, tuple[tuple[str, str], ...]]:
     """path -> learnt (squashed line, evidence) pairs for every page of a site group."""
     from . import profiles
-    from .readers.portal import _label_regex, squash
+    from .readers.fields import label_regex
+    from .readers.lines import squash
 
-    rx = _label_regex(profiles.generic().labels)
+    rx = label_regex(profiles.generic().labels)
     cache: dict[str, bool] = {}
     for p in pages:
         for text in p.lines:

@@ -27,7 +27,9 @@ from ..errors import InputError
 from ..model import NOTICE_FIELDS, Article, Block
 from ..profiles import patterns
 from . import ReadOptions, vote
-from .portal import STRIP, Hints, clean, parse, parse_date, squash
+from .dates import parse_date
+from .lines import STRIP, clean, squash
+from .portal import Hints, parse
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-.:]+)""", re.IGNORECASE
