@@ -316,6 +316,12 @@ class Thresholds:
     comments_kept_warn: int
     after_comments_min: int
     after_comments_warn: int
+    profile_lines: int
+    whole_page_share: float
+    whole_page_lines: int
+    own_text_factor: int
+    own_text_margin: int
+    header_distance: int
 
 
 @lru_cache(maxsize=1)

@@ -51,7 +51,7 @@ def second_reading(tree, url: str = "") -> list[str] | None:
 
     from readability import Document
 
-    from .html import parse_html, visible_lines
+    from .markup import parse_html, visible_lines
 
     doc = copy.deepcopy(tree)
     for form in doc.iter("form"):
