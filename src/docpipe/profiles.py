@@ -322,21 +322,41 @@ class Thresholds:
     own_text_factor: int
     own_text_margin: int
     header_distance: int
+    section_name_below: int
+    section_factor: int
+    h1_min: int
+    titled_min: int
+    markup_title_max: int
+    title_part_share: float
+    anchor_min: int
+    extracted_min: int
+    anchor_fallback_min: int
+    after_anchor_lines: int
+    after_anchor_gap: int
+    image_anchor_min: int
+    vote_title_part_min: int
+    link_headline_min: int
+
+    @classmethod
+    def from_table(cls, raw: dict, where: str) -> Thresholds:
+        """Every number named, none unknown, whole numbers where the code counts: a typo
+        in the rules must fail loudly, not leave a default in force."""
+        kinds = {f.name: f.type for f in fields(cls)}
+        if wrong := sorted(set(raw) ^ set(kinds)):
+            raise UsageError(f"[thresholds]: unknown or missing: {', '.join(wrong)}", where)
+        for name, value in raw.items():
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if not (whole or kinds[name] == "float" and isinstance(value, float)):
+                raise UsageError(f"[thresholds]: {name} must be a {kinds[name]}, not "
+                                 f"{value!r}", where)
+        return cls(**{k: float(v) if kinds[k] == "float" else v for k, v in raw.items()})
 
 
 @lru_cache(maxsize=1)
 def thresholds() -> Thresholds:
     path = RULES_DIR / "generic.toml"
     raw = tomllib.loads(path.read_text(encoding="utf-8"))["thresholds"]
-    kinds = {f.name: f.type for f in fields(Thresholds)}
-    if wrong := sorted(set(raw) ^ set(kinds)):
-        raise UsageError(f"[thresholds]: unknown or missing: {', '.join(wrong)}", str(path))
-    for name, value in raw.items():
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        if not (whole or kinds[name] == "float" and isinstance(value, float)):
-            raise UsageError(f"[thresholds]: {name} must be a {kinds[name]}, not {value!r}",
-                             str(path))
-    return Thresholds(**{k: float(v) if kinds[k] == "float" else v for k, v in raw.items()})
+    return Thresholds.from_table(raw, str(path))
 
 
 @lru_cache(maxsize=8)

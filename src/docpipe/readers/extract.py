@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..model import Article
+from ..profiles import thresholds
 from .lines import clean, squash
 
 _BLOCK_TAGS = {"p", "head", "item", "quote", "cell", "code", "list", "row", "table"}
@@ -91,15 +92,16 @@ def in_page(extracted: list[str], page_lines: list[str]) -> list[int]:
     whole = _key("".join(extracted))
     if not whole:
         return []
+    t = thresholds()
     keys = [_key(x) for x in page_lines]
-    long_ext = [k for k in (_key(x) for x in extracted) if len(k) >= 8]
+    long_ext = [k for k in (_key(x) for x in extracted) if len(k) >= t.extracted_min]
     # Lines long enough not to match by chance mark where the article is; the library's
     # text may join a page line with its neighbours, or a page line may hold a whole
     # extracted paragraph and more (a paragraph with its inline caption).
-    anchors = [i for i, k in enumerate(keys) if len(k) >= 12 and (
+    anchors = [i for i, k in enumerate(keys) if len(k) >= t.anchor_min and (
         k in whole or any(e in k for e in long_ext if len(e) <= len(k)))]
     if not anchors:
-        anchors = [i for i, k in enumerate(keys) if len(k) >= 4 and k in whole]
+        anchors = [i for i, k in enumerate(keys) if len(k) >= t.anchor_fallback_min and k in whole]
     if not anchors:
         return []
     # Shorter lines (a subheading, a caption, 特此通知) count only between two anchors,
@@ -113,10 +115,10 @@ def in_page(extracted: list[str], page_lines: list[str]) -> list[int]:
     at = whole.find(keys[anchors[-1]]) + len(keys[anchors[-1]]) \
         if keys[anchors[-1]] in whole else -1
     j = anchors[-1] + 1
-    while at >= 0 and j < len(keys) and j - anchors[-1] <= 3:
+    while at >= 0 and j < len(keys) and j - anchors[-1] <= t.after_anchor_lines:
         if keys[j]:
             found = whole.find(keys[j], at)
-            if found < 0 or found - at > 40:
+            if found < 0 or found - at > t.after_anchor_gap:
                 break
             inside.add(j)
             at = found + len(keys[j])

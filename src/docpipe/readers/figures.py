@@ -36,7 +36,8 @@ def article_images(tree, art: Article, base: Path | None,
     (remote or missing: never fetched)."""
     order = {el: i for i, el in enumerate(tree.iter())}
     paras = [squash(b.text) for b in art.body if b.kind != "image"]
-    want = {t: i for i, t in enumerate(paras) if len(t) >= 8}
+    least = profiles.thresholds().image_anchor_min
+    want = {t: i for i, t in enumerate(paras) if len(t) >= least}
     found: dict[int, object] = {}
     for el in tree.iter("p", "div", "section", "td", "li", "span", "font", "h2", "h3", "h4"):
         t = squash(el.text_content())

@@ -18,7 +18,7 @@ from .dates import DATE
 
 STRIP = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 SENTENCE_PUNCT = re.compile(f"[{re.escape(ENDS)}]")
-ANY_PUNCT = re.compile(r"[，,。！？!?；;：:、…“”\"]")
+ANY_PUNCT = re.compile(f"[，,：:、“”\"{re.escape(ENDS)}]")  # sentence marks and the others
 DASH_START = re.compile(r"^(——|—|--|－－)")
 CJK = re.compile(r"[\u3400-\u9fff]")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..decode import Decoded, decode
 from ..errors import InputError
-from ..profiles import patterns
+from ..profiles import patterns, thresholds
 from .dates import parse_date
 from .lines import STRIP, clean, squash
 
@@ -58,9 +58,11 @@ def _strip_suffix(title: str, site: str) -> str:
     if site:
         parts = [p for p in parts if squash(p) != squash(site)] or parts
     # The headline is the first part unless it is a short section name before a long one.
+    t = thresholds()
     first = parts[0]
     longest = max(parts, key=len)
-    return (longest if len(first) < 6 and len(longest) > 2 * len(first) else first).strip(STRIP)
+    section = len(first) < t.section_name_below and len(longest) > t.section_factor * len(first)
+    return (longest if section else first).strip(STRIP)
 
 
 def _wrapper_title(tree) -> str:
@@ -83,6 +85,7 @@ def doc_title(tree) -> str:
 
 def page_title(tree, site: str = "") -> tuple[str, str]:
     """The headline of the page and where it came from."""
+    t = thresholds()
     og = meta_content(tree, "og:title", "twitter:title")
     doc = doc_title(tree)
     refs = [(squash(x), squash(_strip_suffix(x, site))) for x in (og, doc) if x]
@@ -90,11 +93,11 @@ def page_title(tree, site: str = "") -> tuple[str, str]:
     def agrees(text: str) -> bool:
         # Part of the <title> / og:title, and most of its headline part (not the logo).
         s = squash(text)
-        return any(s in full and len(s) >= 0.5 * len(head) for full, head in refs)
+        return any(s in full and len(s) >= t.title_part_share * len(head) for full, head in refs)
 
     never = patterns().not_headline  # a byline, a blog's name … (rules/generic.toml)
     heads = [h for h in (text_of(h) for h in tree.iter("h1"))
-             if 4 <= len(h) <= 120 and not never.search(h)]
+             if t.h1_min <= len(h) <= t.markup_title_max and not never.search(h)]
     for h in sorted(heads, key=len, reverse=True):
         if agrees(h):
             return h, "the page's h1 (matches its <title>)"
@@ -103,7 +106,7 @@ def page_title(tree, site: str = "") -> tuple[str, str]:
         if el.tag not in ("h2", "h3") and "title" not in cls.lower():
             continue
         h = text_of(el)
-        if 6 <= len(h) <= 120 and agrees(h):
+        if t.titled_min <= len(h) <= t.markup_title_max and agrees(h):
             return h, f"the page's <{el.tag}> (matches its <title>)"
     if og:
         return _strip_suffix(og, site), "og:title"

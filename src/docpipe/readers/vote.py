@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Article
-from ..profiles import Profile, evidence
+from ..profiles import Profile, evidence, thresholds
 from .fields import label_regex, metadata
 from .lines import date_line, is_prose, rule_for, sign_off, squash
 
@@ -71,7 +71,7 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
          comments: set[int], title: str, profile: Profile) -> Vote:
     """Weigh trafilatura's container (`first`, widened by the classifier), readability-lxml's
     (`second`) and the classifier's reading of the whole page (`page`)."""
-    ev = evidence()
+    ev, t = evidence(), thresholds()
     out = Vote(second=set(second))
     T, R = set(first) - comments, set(second) - comments
     keys = {squash(b.text) for b in page.body if b.kind != "image"}
@@ -83,7 +83,7 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
     def protected(i: int) -> bool:
         text = lines[i]
         s = squash(text)
-        return bool(want) and (s == want or len(s) >= 4 and s in want) \
+        return bool(want) and (s == want or len(s) >= t.vote_title_part_min and s in want) \
             or date_line(text) or bool(metadata(text, profile, rx)) or sign_off(text)
 
     # Whatever the second voter says: a line that is all link text and no sentence, set
@@ -91,7 +91,7 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
     for i in sorted(base):
         text = lines[i]
         if info[i].link_density(text) >= ev.headline_link_density and not is_prose(text) \
-                and len(squash(text)) >= 6 and not protected(i):
+                and len(squash(text)) >= t.link_headline_min and not protected(i):
             out.drop[i] = "all link text and no sentence: a headline of another page"
     p_r, p_base = _prose(lines, R), min(x for x in (_prose(lines, T), _prose(lines, C)) if x) \
         if _prose(lines, T) or _prose(lines, C) else 0
