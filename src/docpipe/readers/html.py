@@ -1,19 +1,21 @@
 """Reader for saved HTML pages (`.html`, `.htm`, saved "complete" with a `NAME_files/` folder).
 
 1. Charset: BOM, then the declared `<meta charset>` / `http-equiv`, then detection; a
-   declared charset that does not decode cleanly loses to one that does (decode.decode).
+   declared charset that does not decode cleanly loses to one that does (markup.py,
+   decode.decode).
 2. Page metadata from the markup: title (h1, og:title, `<title>` minus the site suffix),
-   date (article meta tags), canonical URL, site name.
-3. Main content with trafilatura (as XML, so paragraphs, headings and images stay apart).
-4. The same line classifier as text input (readers/portal.py) on what trafilatura kept:
+   date (article meta tags), canonical URL, site name (markup.py).
+3. Main content with trafilatura (as XML, so paragraphs, headings and images stay apart),
+   mapped onto the page's own lines (extract.py), weighed against readability-lxml's
+   and the classifier's readings (vote.py).
+4. The same line classifier as text input (readers/portal.py) on the lines chosen:
    Chinese metadata lines (来源/时间/作者/责任编辑), 导读, 编者按, and boilerplate that the
    library kept (disclaimers, comment notices, share prompts, related links).
 5. Local images from the page's own folder are kept with their caption; remote images are
-   never fetched and never reach the Article.
+   never fetched and never reach the Article (figures.py).
 
 trafilatura and lxml are imported inside functions: the CLI does not pay for them at start.
 """
-
 
 from __future__ import annotations
 
