@@ -236,10 +236,10 @@ PROFILE = [  # label, file suffix, function: cumulative times in one profiled CL
     ("read + parse + summary + keywords + OpenCC", "docpipe/pipeline.py", "load"),
     ("  of which keywords: jieba + dictionary load", "docpipe/transforms/keywords.py", "_model"),
     ("  of which OpenCC converter set-up", "docpipe/transforms/chinese.py", "converter"),
-    ("PDF, first of the process", "docpipe/writers/pdf.py", "write"),
+    ("PDF, first of the process", "docpipe/writers/pdf/briefing.py", "write"),
     ("  of which import weasyprint", "weasyprint/__init__.py", "<module>"),
     ("    of which cffi parsing WeasyPrint's C declarations", "cffi/api.py", "cdef"),
-    ("  of which font configuration (fontconfig)", "docpipe/writers/pdf.py", "font_config"),
+    ("  of which font configuration (fontconfig)", "docpipe/writers/pdf/briefing.py", "font_config"),
     ("DOCX (incl. import python-docx)", "docpipe/writers/docx.py", "write"),
 ]
 

@@ -139,7 +139,7 @@ def _trafilatura(label: dict, corpus: Path):
     import trafilatura
 
     from docpipe.decode import decode
-    from docpipe.readers.html import declared_charset
+    from docpipe.readers.markup import declared_charset
 
     data = (corpus / f"{label['id']}.html").read_bytes()
     html = decode(data, declared=declared_charset(data)).text
@@ -151,7 +151,7 @@ def _trafilatura(label: dict, corpus: Path):
 
 def _html_text(html: str) -> str:
     """The text of an HTML fragment, one line per block element."""
-    from docpipe.readers.html import parse_html, visible_lines
+    from docpipe.readers.markup import parse_html, visible_lines
 
     return "\n".join(visible_lines(parse_html(html)))
 
@@ -160,7 +160,7 @@ def _readability(label: dict, corpus: Path):
     from readability import Document
 
     from docpipe.decode import decode
-    from docpipe.readers.html import declared_charset
+    from docpipe.readers.markup import declared_charset
 
     data = (corpus / f"{label['id']}.html").read_bytes()
     html = decode(data, declared=declared_charset(data)).text

@@ -1,4 +1,4 @@
-"""The pack's PDF assembled from the briefings' own PDFs (writers/assemble.py): one
+"""The pack's PDF assembled from the briefings' own PDFs (writers/pdf/assemble.py): one
 subset per font that draws the same glyphs, one structure tree, the front matter laid
 out a chunk at a time like one document. Real packs, read back with pikepdf, pypdf,
 pdffonts and pdftoppm."""
@@ -216,9 +216,9 @@ def test_font_whose_file_is_not_found_stays_per_briefing_with_a_warning(tmp_path
     import json
 
     import docpipe
-    from docpipe.writers import assemble
+    from docpipe.writers.pdf import fontmerge
 
-    monkeypatch.setattr(assemble, "_font_file", lambda ps_name: None)
+    monkeypatch.setattr(fontmerge, "_font_file", lambda ps_name: None)
     pages = two_pages(tmp_path, " Latin Title", "English words here, ")
     out = tmp_path / "out"
     report = docpipe.pack([str(pages)], out, name="x", jobs=1)
@@ -336,9 +336,9 @@ def test_assembly_bytes_do_not_depend_on_the_process(pack12):
     assert len(parts) == 12
     script = ("import sys, hashlib\n"
               "from pathlib import Path\n"
-              "from docpipe.writers.assemble import Part, assemble\n"
+              "from docpipe.writers.pdf import Part, assemble_pack\n"
               "parts = [Part(Path(p), Path(p).stem) for p in sys.argv[1:]]\n"
-              "data, notes, _ = assemble([], parts)\n"
+              "data, notes, _ = assemble_pack([], parts)\n"
               "print(hashlib.sha256(data).hexdigest(), len(notes))\n")
     digests = set()
     for seed in ("1", "2", "3", "4"):

@@ -56,7 +56,7 @@ def cluster():
 
 
 def test_dask_pack_equals_the_local_pack(tmp_path, cluster):
-    from docpipe.pack import PackOptions, build_pack
+    from docpipe.packbuild import PackOptions, build_pack
     from docpipe.pipeline import Settings
     from test_pack_cache import _image_sizes, _page_with_image
 

@@ -145,7 +145,7 @@ def test_last_page_lines_reads_weasyprint_boxes():
     when an upgrade changes them."""
     from docpipe.pipeline import Settings, load
     from docpipe.writers import RenderOptions
-    from docpipe.writers.pdf import last_page_lines, lay_out_article
+    from docpipe.writers.pdf.briefing import last_page_lines, lay_out_article
 
     doc, _ = lay_out_article(load(str(REFERENCE), Settings()), RenderOptions())
     assert (last_page_lines(doc) or 0) > 3

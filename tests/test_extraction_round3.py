@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from docpipe.readers import ReadOptions, read
-from docpipe.readers.html import parse_html, visible_lines
+from docpipe.readers.markup import parse_html, visible_lines
 
 PARAS = [
     "颱風過後第三天，沿海小鎮的居民一早就拿著掃把和水桶走上街頭，合力清理被海水淹過的店面與住家。",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from docpipe.writers import RenderOptions
-from docpipe.writers import glyphs as g
+from docpipe.writers.pdf import glyphs as g
 
 DOCPIPE = Path(sys.executable).parent / "docpipe"
 # Ext-B, Ext-C, Ext-D, Ext-E, Ext-F ideographs none of them in Noto CJK, then emoji

@@ -188,8 +188,8 @@ def test_pack_never_overwrites_an_input_or_its_cache(tmp_path, runner):
 
 
 def test_the_cache_name_is_the_packs():
+    from docpipe.cache import CACHE_NAME
     from docpipe.outputs import PACK_CACHE_NAME
-    from docpipe.pack import CACHE_NAME
 
     assert PACK_CACHE_NAME == CACHE_NAME
 

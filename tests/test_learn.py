@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import FIXTURES, REFERENCE, invoke
 from docpipe.pipeline import Settings, read_options_for
 from docpipe.readers import ReadOptions, read
-from docpipe.readers.portal import squash
+from docpipe.readers.lines import squash
 
 LEARN = FIXTURES / "learn"
 SITE = [LEARN / f"site_page{i}.txt" for i in (1, 2, 3)]
@@ -90,3 +90,29 @@ def test_two_saves_of_one_page_count_once(tmp_path):
     title = SITE[0].read_text(encoding="utf-8").split("\n")[3]
     assert squash(title) not in learnt
     assert learnt[squash(SLOGAN)].startswith("recurs on 2 of 2 pages")
+
+
+def test_a_page_that_cannot_be_read_is_left_out_and_its_reader_says_why():
+    """learn.py reads a page as its reader does (one decoding and parsing function):
+    what the reader refuses, learning leaves out, and the reader names the error."""
+    import pytest
+
+    from docpipe.errors import InputError
+    from docpipe.learn import page_of
+
+    for name, data in (("empty.html", b"<!-- -->"), ("binary.html", b"\x00\x01\x02" * 100),
+                       ("plain.mhtml", b"hello")):
+        assert page_of(name, data) is None
+        with pytest.raises(InputError):
+            read(data, name, ReadOptions())
+
+
+def test_a_saved_page_gives_its_address_and_site_name_as_clues(tmp_path):
+    from docpipe.learn import page_of
+
+    html = ('<html><head><meta property="og:site_name" content="绿洲环保网">'
+            '<link rel="canonical" href="https://news.example.com.cn/a/1.html"></head>'
+            '<body><h1>标题</h1><p>正文第一段，内容。</p></body></html>')
+    page = page_of("a.html", html.encode("utf-8"))
+    assert page is not None and page.lines == ["标题", "正文第一段，内容。"]
+    assert {"host:example.com.cn", "name:绿洲环保网"} <= page.clues

@@ -160,7 +160,7 @@ def test_contents_page_numbers_match_where_briefings_start(pack30):
     and given to viewers as the PDF's page labels."""
     from pypdf import PdfReader
 
-    from docpipe.writers.assemble import roman
+    from docpipe.writers.pdf.stamps import roman
 
     reader = PdfReader(pack30["out"] / "week.pdf")
     starts = {o.title: reader.get_destination_page_number(o) for o in reader.outline}
@@ -280,7 +280,7 @@ def test_rebuilt_pack_is_byte_identical(pack30):
 
 def _crash_on_marker(task):
     """A page worker that dies (like a segfault or the OOM killer) on pages named *crash*."""
-    from docpipe.pack import build_page
+    from docpipe.tasks import build_page
 
     if "crash" in Path(task.path).name:
         os._exit(70)
@@ -288,7 +288,7 @@ def _crash_on_marker(task):
 
 
 def test_worker_that_dies_fails_its_page_only(tmp_path):
-    from docpipe.pack import PackOptions, build_pack
+    from docpipe.packbuild import PackOptions, build_pack
     from docpipe.pipeline import Settings
 
     pages = make_pages(tmp_path / "pages", 3, with_samples=False)
@@ -334,7 +334,8 @@ def test_sort_option_and_usage_errors(tmp_path, runner):
 
 def test_sort_keys():
     from docpipe.model import Article
-    from docpipe.pack import Entry, _sort_key
+    from docpipe.packplan import Entry
+    from docpipe.packplan import sort_key as _sort_key
 
     def e(i, title, date):
         x = Entry(input=f"{i}.txt", index=i, stem=str(i), title=title)

@@ -54,7 +54,7 @@ def _image_sizes(pdf: Path) -> set[tuple[int, int]]:
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory):
     """A pack of two pages (one with a local image), built once."""
-    from docpipe.pack import PackOptions, build_pack
+    from docpipe.packbuild import PackOptions, build_pack
     from docpipe.pipeline import Settings
 
     root = tmp_path_factory.mktemp("cache")
@@ -73,7 +73,7 @@ def packed(tmp_path_factory):
 
 
 def _run_with(packed, cache_doc) -> object:
-    from docpipe.pack import build_pack
+    from docpipe.packbuild import build_pack
 
     path = packed["out"] / ".docpipe-cache.json"
     path.write_text(cache_doc if isinstance(cache_doc, str) else json.dumps(cache_doc),

@@ -1,4 +1,4 @@
-"""Compact font subsets (writers/fonts.py): same pages, same text, a third of the size.
+"""Compact font subsets (writers/pdf/fonts.py): same pages, same text, a third of the size.
 
 The compact PDF is compared with WeasyPrint's own output of the same HTML: text read back
 by pdftotext and pages rendered by pdftoppm must be identical; a second engine (PDFium)
@@ -129,7 +129,7 @@ def test_truetype_fonts_keep_their_type(tmp_path):
 
 
 def test_cff_inspection():
-    from docpipe.writers import fonts as f
+    from docpipe.writers.pdf import fonts as f
 
     noto = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
     if not noto.is_file():
@@ -152,7 +152,7 @@ def _cid_cff(charset: bytes) -> bytes:
 def test_cid_equals_gid_guard():
     """Only fonts whose CIDs are their glyph ids are renumbered (Noto CJK's charset is
     one range 1..65534); an Adobe-Japan1-like charset is left to WeasyPrint."""
-    from docpipe.writers import fonts as f
+    from docpipe.writers.pdf import fonts as f
 
     identity = _cid_cff(b"\x02" + (1).to_bytes(2, "big") + (8).to_bytes(2, "big"))
     shifted = _cid_cff(b"\x02" + (5).to_bytes(2, "big") + (8).to_bytes(2, "big"))

@@ -340,7 +340,9 @@ def test_pack_cover(pack):
 
 
 def test_pack_cover_issue_defaults_to_date_range():
-    from docpipe.pack import PackOptions, _branding, _cover
+    from docpipe.packbuild import PackOptions
+    from docpipe.packplan import branding as _branding
+    from docpipe.packplan import cover_data as _cover
     from docpipe.writers import Labels, RenderOptions
 
     cover = _cover("T", [], "hans", Labels({}))

@@ -1,4 +1,4 @@
-"""A pack never loses a character (verify.py, writers/collection.py, writers/join.py):
+"""A pack never loses a character (verify.py, writers/collection.py, writers/pdf/join.py):
 every page of a pack reads as the page of the briefing (or front matter) it came from,
 plus the number the pack stamps on it; a briefing's PDF and DOCX hold the article's
 text; a pack whose assembly goes wrong is made again the plain way, with a warning.
@@ -156,10 +156,10 @@ def test_a_pack_whose_merged_font_is_spoilt_is_made_again_whole(three_pages, tmp
     briefing's own fonts (pikepdf), says so in one warning and in the manifest, and that
     pack holds every character."""
     import docpipe
-    from docpipe.writers import assemble
+    from docpipe.writers.pdf import fontmerge
 
-    real = assemble.cmap_bytes
-    monkeypatch.setattr(assemble, "cmap_bytes", lambda text: real(
+    real = fontmerge.cmap_bytes
+    monkeypatch.setattr(fontmerge, "cmap_bytes", lambda text: real(
         {g: t for i, (g, t) in enumerate(sorted(text.items())) if i % 2}))
     out = tmp_path / "out"
     report = docpipe.pack([str(three_pages)], out, jobs=1)
@@ -184,7 +184,7 @@ def test_a_merged_font_that_lacks_glyphs_is_not_used(three_pages, tmp_path, monk
     briefing keeps its own copy of that font, with a warning, and the pack holds every
     character and every glyph it shows."""
     import docpipe
-    from docpipe.writers import fonts
+    from docpipe.writers.pdf import fonts
 
     real = fonts.cff_subset
     calls = []
@@ -208,13 +208,13 @@ def test_a_pack_that_cannot_be_made_right_is_not_written(three_pages, tmp_path,
     """When the plain way loses text too, no pack is shipped: the error names the pack,
     and the pack of the run before stays as it was."""
     import docpipe
-    from docpipe.writers import assemble, join
+    from docpipe.writers.pdf import fontmerge, join
 
     out = tmp_path / "out"
     assert docpipe.pack([str(three_pages)], out, jobs=1).ok
     before = (out / "pack.pdf").read_bytes()
-    real = assemble.cmap_bytes
-    monkeypatch.setattr(assemble, "cmap_bytes", lambda text: real({}))
+    real = fontmerge.cmap_bytes
+    monkeypatch.setattr(fontmerge, "cmap_bytes", lambda text: real({}))
     monkeypatch.setattr(join, "stamp_text", lambda index, front: "第")  # a lie on each page
     (three_pages / "p1.txt").write_text((three_pages / "p1.txt").read_text(
         encoding="utf-8").replace("又一句话", "另一句话"), encoding="utf-8")
@@ -228,7 +228,7 @@ def test_a_briefing_whose_pdf_lacks_text_fails_loudly(tmp_path, monkeypatch):
     """`convert` reads every PDF back: one that lacks text of the article (here its
     fonts' text maps lose every other entry) is not written, and the page fails."""
     import docpipe
-    from docpipe.writers import fonts
+    from docpipe.writers.pdf import fonts
 
     real = fonts._unclaim_clamped_glyphs
 

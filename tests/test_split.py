@@ -1,4 +1,4 @@
-"""Briefings written together and split (writers/split.py, writers/pdf.batch_bytes): each
+"""Briefings written together and split (writers/pdf/split.py, writers/pdf.batch_bytes): each
 one's PDF reads, draws and navigates as the one WeasyPrint writes for it alone, and its
 bytes do not depend on the batch. Real layouts of the samples (an image, a notice, both
 scripts) and generated pages, read back with pikepdf, pdftoppm, pdftotext and qpdf."""
@@ -292,7 +292,7 @@ def test_dates_are_written_as_weasyprint_writes_them():
     and time (other forms make split write the briefing alone)."""
     from weasyprint.pdf import _w3c_date_to_pdf  # read, to compare with: not replaced
 
-    from docpipe.writers.split import _pdf_date
+    from docpipe.writers.pdf.split import _pdf_date
 
     for when in ("2025-03-06T00:00:00Z", "2025-03-06T10:20+08:00",
                  "2024-02-29T00:00-05:30", "2025-01-02T03:04:05+00:00"):
@@ -308,7 +308,7 @@ def test_stylesheet_parsed_once_only_where_the_cascade_is_the_same(tmp_path):
     stylesheet it would lose to the author's rule."""
     from PIL import Image
 
-    from docpipe.writers.pdf import CSS_MARK, _stylesheet, finish, lay_out
+    from docpipe.writers.pdf.briefing import CSS_MARK, _stylesheet, finish, lay_out
 
     def colour(html: str) -> tuple[int, int, int]:
         document, options = lay_out(html, [tmp_path], tmp_path, None,

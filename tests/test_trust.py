@@ -20,7 +20,7 @@ import pytest
 from conftest import invoke
 from docpipe.pipeline import Settings, load, read_options_for
 from docpipe.readers import ReadOptions, read
-from docpipe.readers.portal import parse_date
+from docpipe.readers.dates import parse_date
 
 # Characters a second rendering of the page used to lose: an inner ideographic space,
 # CJK Ext-B, a compatibility ideograph, private use (造字), a ZWJ emoji sequence, zero

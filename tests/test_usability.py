@@ -423,9 +423,12 @@ def test_api_is_declared():
     for name in docpipe.__all__:
         assert getattr(docpipe, name) is not None
     assert (ROOT / "src" / "docpipe" / "py.typed").is_file()
-    from docpipe.pack import build_pack  # the module stays importable beside the function
+    from docpipe.packbuild import build_pack  # the module has a name of its own
 
     assert callable(build_pack) and callable(docpipe.pack)
+    import docpipe.packbuild  # noqa: F401  (importing it leaves docpipe.pack the function)
+
+    assert docpipe.pack.__module__ == "docpipe.api"
     cli = (ROOT / "src" / "docpipe" / "cli.py").read_text(encoding="utf-8")
     assert "convert_one" not in cli and "expand_inputs" not in cli  # the loop is the API's
 

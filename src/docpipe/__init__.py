@@ -14,8 +14,6 @@ The names are imported on first use, so `import docpipe` (and `docpipe --help`) 
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -39,34 +37,14 @@ if TYPE_CHECKING:
     from .api import check, convert, extract, iter_convert, pack
     from .errors import DocpipeError, InputError, UsageError
     from .model import Article
-    from .pack import PackReport
+    from .packplan import PackReport
     from .pipeline import Result
 
 _HOME = {
-    "check": "api", "convert": "api", "extract": "api", "iter_convert": "api",
+    "check": "api", "convert": "api", "extract": "api", "iter_convert": "api", "pack": "api",
     "DocpipeError": "errors", "InputError": "errors", "UsageError": "errors",
-    "Article": "model", "PackReport": "pack", "Result": "pipeline",
+    "Article": "model", "PackReport": "packplan", "Result": "pipeline",
 }
-
-
-class _Docpipe(types.ModuleType):
-    """`docpipe.pack` is the function, though `docpipe/pack.py` is a submodule too: Python
-    sets a package's attribute to a submodule when it is first imported, and this
-    property ignores that, so the function stays. The module is `sys.modules["docpipe.pack"]`
-    (`from docpipe.pack import build_pack` works as ever)."""
-
-    @property
-    def pack(self) -> Any:
-        from .api import pack
-
-        return pack
-
-    @pack.setter
-    def pack(self, value: Any) -> None:
-        pass
-
-
-sys.modules[__name__].__class__ = _Docpipe
 
 
 def __getattr__(name: str) -> Any:

@@ -48,7 +48,7 @@ from .variants import VARIANTS, variant_for
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions
 
 if TYPE_CHECKING:
-    from .pack import PackReport
+    from .packplan import PackReport
     from .verify import ArticleCheck
 
 #: File suffix -> format, for `out="brief.pdf"`.
@@ -435,7 +435,8 @@ def pack(
     answer within `scheduler_timeout` seconds. `progress` receives the pack's progress
     (progress.py). Safe to call from a script without an `if __name__ == "__main__":`
     guard (workers never import the caller's script)."""
-    from .pack import SORTS, PackOptions, build_pack
+    from .packbuild import PackOptions, build_pack
+    from .packplan import SORTS
 
     run = settings(out=out, **page_values(options))
     o = SimpleNamespace(**options)

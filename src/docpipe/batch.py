@@ -33,7 +33,7 @@ def convert_pages(paths: list[str], settings: Settings, read_opts: dict[str, Rea
     """Convert `paths` (already checked for clashes) in workers; `on_result` per page,
     in input order. A Dask `scheduler` is reached first, before any page is parsed: one
     that does not answer is said at once."""
-    from .pack import make_executor, page_budget
+    from .packbuild import make_executor, page_budget
     from .workers import default_jobs
 
     results: dict[int, Result] = {}

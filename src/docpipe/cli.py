@@ -382,7 +382,7 @@ def pack(
     OUT/NAME.json (manifest), and each page's briefing. Only what changed is rebuilt."""
     from . import stdout
     from .api import pack as build
-    from .pack import summary_lines
+    from .packplan import summary_lines
     from .progress import progress_for
 
     quiet = opts["quiet"]

@@ -19,9 +19,9 @@ MUST_COVER = ("CJK Ext-A", "CJK Unified", "CJK Ext-B", "CJK Ext-C", "CJK Ext-D",
 
 def glyph_coverage(region: str = "SC") -> tuple[bool, str]:
     """(every MUST_COVER block complete, one line of per-block coverage) for the PDF's
-    font stack, as writers/glyphs.py checks each page against it."""
+    font stack, as writers/pdf/glyphs.py checks each page against it."""
     from .writers import RenderOptions
-    from .writers.glyphs import BLOCKS, stack_coverage
+    from .writers.pdf import BLOCKS, stack_coverage
 
     cover = stack_coverage(region, RenderOptions())
     if cover is None:
@@ -45,8 +45,7 @@ def _compact_fonts_work() -> bool:
     """Render two CJK characters; True when the PDF embeds them as compact bare CFF."""
     from weasyprint import HTML
 
-    from .writers.fonts import write_pdf
-    from .writers.pdf import font_config
+    from .writers.pdf import font_config, write_pdf
 
     pdf = write_pdf(HTML(string='<p lang="zh-Hans" style="font-family: \'Noto Serif CJK SC\'">'
                                 '编者按</p>'), font_config=font_config())
@@ -90,7 +89,7 @@ def _fonts(report: Report) -> None:
 def _weasyprint(report: Report) -> None:
     """WeasyPrint loads, subsets fonts with HarfBuzz, and embeds compact CJK subsets."""
     try:
-        from .writers.fonts import load_weasyprint
+        from .writers.pdf import load_weasyprint
 
         load_weasyprint()
         from weasyprint.text.ffi import harfbuzz, harfbuzz_subset

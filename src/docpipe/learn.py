@@ -15,7 +15,6 @@ section heading.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -39,52 +38,47 @@ def page_of(path: str, data: bytes, encoding: str | None = None, rules=(),
     """Decode one input and find its site; None when it cannot be read (the reader will
     report the error itself)."""
     from . import profiles
-    from .decode import decode
     from .errors import DocpipeError
     from .readers import kind_of
-    from .readers.portal import _Line, _site_from_copyright, clean
+    from .readers.fields import site_from_copyright
+    from .readers.lines import Line
 
-    kind = kind or kind_of(path, data)
-    url = ""
-    clues: set[str] = set()
     try:
-        if kind in ("html", "mhtml"):
-            from .readers.html import _meta, declared_charset, parse_html, visible_lines
-
-            if kind == "mhtml":
-                from .readers.mhtml import _parts
-
-                part = next((p for p in _parts(data, path)
-                             if p.get_content_type() == "text/html"), None)
-                data = (part.get_payload(decode=True) or b"") if part is not None else b""
-            text = decode(data, path=path, encoding=encoding,
-                          declared=declared_charset(data), max_bytes=0).text
-            text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-            tree = parse_html(text)
-            lines = visible_lines(tree)
-            url = _meta(tree, "og:url")
-            canon = tree.find(".//link[@rel='canonical']")
-            if canon is not None and (canon.get("href") or "").startswith("http"):
-                url = canon.get("href")
-            if url and (host := urlsplit(url).hostname):
-                clues.add("host:" + _domain(host))
-            if name := _meta(tree, "og:site_name"):
-                clues.add("name:" + name)
-        else:
-            lines = [clean(x) for x in decode(data, path=path, encoding=encoding,
-                                              max_bytes=0).text.split("\n")]
-    except (DocpipeError, ValueError):
+        lines, url, site = _lines_of(path, data, encoding, kind or kind_of(path, data))
+    except DocpipeError:  # not readable (the reader says why), or not HTML at all
         return None
-    except Exception:  # lxml's parser errors are not one documented class
-        return None
+    clues: set[str] = set()
+    if url and (host := urlsplit(url).hostname):
+        clues.add("host:" + _domain(host))
+    if site:
+        clues.add("name:" + site)
     lines = [x for x in lines if x]
-    head_tail = "\n".join(lines[:80] + lines[-80:])
+    n = profiles.thresholds().profile_lines
+    head_tail = "\n".join(lines[:n] + lines[-n:])
     prof = profiles.profile_for(head_tail, url=url, extra=tuple(rules))
     if prof.name != "generic":
         clues.add("profile:" + prof.name)
-    if owner := _site_from_copyright([_Line(i, t) for i, t in enumerate(lines)]):
+    if owner := site_from_copyright([Line(i, t) for i, t in enumerate(lines)]):
         clues.add("owner:" + owner)
     return Page(path, lines, clues)
+
+
+def _lines_of(path: str, data: bytes, encoding: str | None, kind: str,
+              ) -> tuple[list[str], str, str]:
+    """The page's lines, address and site name, decoded and parsed as its reader does."""
+    from .decode import decode
+    from .readers.lines import clean
+
+    if kind not in ("html", "mhtml"):
+        text = decode(data, path=path, encoding=encoding, max_bytes=0).text
+        return [clean(x) for x in text.split("\n")], "", ""
+    from .readers.markup import decode_page, open_page, visible_lines
+    from .readers.mhtml import open_archive
+
+    decoded = open_archive(data, path, encoding)[0] if kind == "mhtml" \
+        else decode_page(data, path, encoding, 0)[0]
+    markup = open_page(decoded.text, path)
+    return visible_lines(markup.tree), markup.url, markup.site
 
 
 _SECOND_LEVEL = {"com", "net", "org", "gov", "edu", "ac", "co", "or", "idv", "mil"}
@@ -101,21 +95,24 @@ def _domain(host: str) -> str:
 def _candidate(text: str, rx) -> bool:
     """May this line be learnt as template? Never article-like text or needed labels."""
     from . import profiles
-    from .readers.portal import _DATE, _is_prose, _metadata, _sign_off, _split_label, squash
+    from .readers.dates import DATE
+    from .readers.fields import metadata
+    from .readers.lines import is_prose, sign_off, split_label, squash
+    from .transforms.sentences import FULL_STOPS
 
     s = squash(text)
     if not s or len(s) > MAX_LEN:
         return False
     prof = profiles.generic()
-    if _is_prose(text) and len(s) >= 30:
+    if is_prose(text) and len(s) >= 30:
         return False
     # A sentence (特此通知。) or a notice's signature recurs in a site's articles too.
-    if s[-1] in "。！？!?…" and len(s) > 1 or _sign_off(text):
+    if s[-1] in FULL_STOPS + "…" and len(s) > 1 or sign_off(text):
         return False
-    if _DATE.search(text) or _metadata(text, prof, rx):
+    if DATE.search(text) or metadata(text, prof, rx):
         return False
-    if _split_label(text, prof.lead_labels) is not None or \
-            _split_label(text, prof.note_labels) is not None:
+    if split_label(text, prof.lead_labels) is not None or \
+            split_label(text, prof.note_labels) is not None:
         return False
     return not (prof.heading and prof.heading.match(text) or prof.point and prof.point.match(text))
 
@@ -154,9 +151,9 @@ def _group(pages: list[Page]) -> None:
 
 
 def _prose_of(page: Page) -> set[str]:
-    from .readers.portal import _is_prose, squash
+    from .readers.lines import is_prose, squash
 
-    return {squash(t) for t in page.lines if len(t) >= 20 and _is_prose(t)}
+    return {squash(t) for t in page.lines if len(t) >= 20 and is_prose(t)}
 
 
 def _distinct(members: list[Page]) -> list[list[Page]]:
@@ -178,9 +175,10 @@ def _distinct(members: list[Page]) -> list[list[Page]]:
 def learn(pages: list[Page]) -> dict[str, tuple[tuple[str, str], ...]]:
     """path -> learnt (squashed line, evidence) pairs for every page of a site group."""
     from . import profiles
-    from .readers.portal import _label_regex, squash
+    from .readers.fields import label_regex
+    from .readers.lines import squash
 
-    rx = _label_regex(profiles.generic().labels)
+    rx = label_regex(profiles.generic().labels)
     cache: dict[str, bool] = {}
     for p in pages:
         for text in p.lines:

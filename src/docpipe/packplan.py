@@ -13,7 +13,7 @@ from . import __version__
 from .cache import digest, sha
 from .errors import path_line
 from .model import Article
-from .options import SORTS  # noqa: F401  (the orders sort_key implements; pack.py names them)
+from .options import SORTS  # noqa: F401  (the orders sort_key implements)
 from .pipeline import Settings
 from .writers import Labels, RenderOptions, labels_for
 from .writers.collection import PackJob

@@ -192,10 +192,10 @@ def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None =
 
 
 def check_glyphs(art: Article, settings: Settings) -> Article:
-    """Warn about characters no installed font can draw in the PDF (writers/glyphs.py),
+    """Warn about characters no installed font can draw in the PDF (writers/pdf/glyphs.py),
     and when the PDF cannot be read back (no pdftotext: `verify`)."""
     from .verify import unchecked_warning
-    from .writers.glyphs import glyph_warning
+    from .writers.pdf import glyph_warning
 
     warnings = [w for w in (glyph_warning(art, settings.render), unchecked_warning()) if w]
     return dataclasses.replace(art, warnings=[*art.warnings, *warnings]) if warnings else art

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -236,6 +236,127 @@ def evidence() -> Evidence:
             caption_max=int(raw["caption_max"]))
     except (re.error, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"[evidence]: {exc}", str(path)) from None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers that tune the line classifier: `[thresholds]` of generic.toml, where
+    each has a comment saying what it measures."""
+
+    prose_comma_end: int
+    prose_colon_end: int
+    prose_one_comma: int
+    prose_two_commas: int
+    prose_one_mark: int
+    date_line_max: int
+    date_line_other_cjk: int
+    headline_min: int
+    headline_max: int
+    attachment_max: int
+    sign_org_max: int
+    spaced_max: int
+    heading_short: int
+    metadata_max: int
+    metadata_marks: int
+    date_first_within: int
+    date_first_max: int
+    question_min: int
+    copyright_tail: int
+    signature_tail: int
+    rule_weight_min: int
+    rule_weight_max: int
+    ambiguous_max: int
+    other_weight_min: int
+    other_weight_max: int
+    link_list_min: int
+    link_list_weight_min: int
+    goes_on_lines: int
+    goes_on_min_lines: int
+    goes_on_chars: int
+    comment_marker_max: int
+    comment_gap: int
+    comment_markers: int
+    crumb_segment_max: int
+    title_after_text: int
+    given_title_min: int
+    given_title_lo: float
+    given_title_hi: float
+    crumb_title_min: int
+    crumb_title_within: int
+    crumb_prefix_min: int
+    date_text_within: int
+    date_text_share: float
+    above_date_candidates: int
+    above_date_lines: int
+    toolbar_lines_max: int
+    above_date_stop: int
+    short_headline: int
+    longer_headline: int
+    under_date_lines: int
+    under_date_min: int
+    above_text_lines: int
+    above_text_min: int
+    subtitle_lines: int
+    subtitle_head_min: int
+    spaced_page_lines: int
+    spaced_page_share: float
+    headline_lines_max: int
+    headline_half_min: int
+    subtitle_max: int
+    sign_off_lines: int
+    item_max: int
+    rescue_min: int
+    notice_heading_max: int
+    owner_min: int
+    near_date_lines: int
+    head_paragraphs: int
+    posted_within: int
+    posted_line_max: int
+    comment_line_max: int
+    comments_kept_warn: int
+    after_comments_min: int
+    after_comments_warn: int
+    profile_lines: int
+    whole_page_share: float
+    whole_page_lines: int
+    own_text_factor: int
+    own_text_margin: int
+    header_distance: int
+    section_name_below: int
+    section_factor: int
+    h1_min: int
+    titled_min: int
+    markup_title_max: int
+    title_part_share: float
+    anchor_min: int
+    extracted_min: int
+    anchor_fallback_min: int
+    after_anchor_lines: int
+    after_anchor_gap: int
+    image_anchor_min: int
+    vote_title_part_min: int
+    link_headline_min: int
+
+    @classmethod
+    def from_table(cls, raw: dict, where: str) -> Thresholds:
+        """Every number named, none unknown, whole numbers where the code counts: a typo
+        in the rules must fail loudly, not leave a default in force."""
+        kinds = {f.name: f.type for f in fields(cls)}
+        if wrong := sorted(set(raw) ^ set(kinds)):
+            raise UsageError(f"[thresholds]: unknown or missing: {', '.join(wrong)}", where)
+        for name, value in raw.items():
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if not (whole or kinds[name] == "float" and isinstance(value, float)):
+                raise UsageError(f"[thresholds]: {name} must be a {kinds[name]}, not "
+                                 f"{value!r}", where)
+        return cls(**{k: float(v) if kinds[k] == "float" else v for k, v in raw.items()})
+
+
+@lru_cache(maxsize=1)
+def thresholds() -> Thresholds:
+    path = RULES_DIR / "generic.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))["thresholds"]
+    return Thresholds.from_table(raw, str(path))
 
 
 @lru_cache(maxsize=8)

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 
 from .model import Article
+from .transforms.sentences import CLOSERS, ENDS, split
 
-_ENDS = "。！？!?…；;.”’」』）)》】\"'"
+# What a last paragraph may end with: a sentence's end, an ASCII full stop, a closing
+# quote or bracket.
+_ENDS = ENDS + "." + CLOSERS
 
 
 #: A citation of where an article first appeared: a citing word, then the title.
@@ -25,14 +28,12 @@ def _closing_line(text: str) -> bool:
     """A line that ends an article without a full stop: a citation of where it first
     appeared (摘自《…》2000年第09期) or a date under it. A sentence that merely names a
     paper (据《人民日报》报道，…) is not one."""
-    from .readers.portal import parse_date
+    from .readers.dates import parse_date
 
     return (len(text) <= 80 and bool(_CITED.search(text))) or bool(parse_date(text[-16:]))
 
 
 def assess(art: Article) -> Article:
-    from .transforms.sentences import split
-
     found: list[str] = []
     if not art.title.strip():
         found.append("no headline found: the briefing has no title")

@@ -7,7 +7,7 @@ extraction (poppler's `pdftotext`; the DOCX's own XML) and compared with its inp
 
 - A briefing's PDF or DOCX must hold every character of the article's text: its
   headline, editor's note and body (`must_keep`), less the characters no installed
-  font can draw (named by a warning of their own, `writers/glyphs.py`).
+  font can draw (named by a warning of their own, `writers/pdf/glyphs.py`).
 - A pack's PDF must show, page by page, exactly the text of the page it was made from
   (a briefing's or the front matter's), plus the page number the pack stamps on it.
 - A pack's DOCX must hold every article's text in its own section.
@@ -333,7 +333,7 @@ def check_pack(folder: Path, name: str = "pack") -> list[ArticleCheck]:
 def _same_pages(pages: Sequence[str], own: Sequence[str], start: int, front: int) -> str:
     """"ok" when `pages` (of the pack, from index `start`) are `own` (the briefing's
     pages) with the pack's stamp each, else what differs."""
-    from .writers.assemble import stamp_text
+    from .writers.pdf import stamp_text
 
     if len(pages) != len(own):
         return f"{len(pages)} pages in the pack, {len(own)} in its briefing"

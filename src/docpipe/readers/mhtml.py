@@ -15,7 +15,7 @@ import email.policy
 import re
 from pathlib import Path
 
-from ..decode import decode
+from ..decode import Decoded, decode
 from ..errors import InputError
 from ..model import Article
 from . import ReadOptions
@@ -41,22 +41,27 @@ def _parts(data: bytes, path: str):
         raise InputError("web archive nested too deep to read", path) from None
 
 
-def read(data: bytes, path: str, opts: ReadOptions) -> Article:
-    if opts.max_bytes and len(data) > opts.max_bytes:
-        from ..decode import too_big
-
-        raise too_big(len(data), opts.max_bytes, path)
+def open_archive(data: bytes, path: str, encoding: str | None) -> tuple[Decoded, list]:
+    """The archive's HTML part, decoded, and all its parts. The part's declared charset
+    is evidence, as a page's <meta charset> is: used when it decodes the part cleanly,
+    else (unknown, or wrong: "utf-16" on UTF-8 bytes) detection decides. `encoding`
+    (--encoding) alone is obeyed as it is."""
     parts = _parts(data, path)
     html = next((p for p in parts if p.get_content_type() in ("text/html",
                                                                "application/xhtml+xml")), None)
     if html is None:
         raise InputError("web archive without an HTML part", path)
     raw = html.get_payload(decode=True) or b""
-    # The part's declared charset is evidence, as a page's <meta charset> is: used when it
-    # decodes the part cleanly, else (unknown, or wrong: "utf-16" on UTF-8 bytes)
-    # detection decides. --encoding alone is obeyed as it is.
-    decoded = decode(raw, path=path, encoding=opts.encoding,
-                     declared=html.get_content_charset(), max_bytes=0)
+    return decode(raw, path=path, encoding=encoding, declared=html.get_content_charset(),
+                  max_bytes=0), parts
+
+
+def read(data: bytes, path: str, opts: ReadOptions) -> Article:
+    if opts.max_bytes and len(data) > opts.max_bytes:
+        from ..decode import too_big
+
+        raise too_big(len(data), opts.max_bytes, path)
+    decoded, parts = open_archive(data, path, opts.encoding)
     images: dict[str, str] = {}
     for p in parts:
         ctype = p.get_content_type()

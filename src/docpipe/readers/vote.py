@@ -27,8 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Article
-from ..profiles import Profile, evidence
-from .portal import _date_line, _is_prose, _label_regex, _metadata, _rule_for, _sign_off, squash
+from ..profiles import Profile, evidence, thresholds
+from .fields import label_regex, metadata
+from .lines import date_line, is_prose, rule_for, sign_off, squash
 
 
 @dataclass
@@ -50,7 +51,7 @@ def second_reading(tree, url: str = "") -> list[str] | None:
 
     from readability import Document
 
-    from .html import parse_html, visible_lines
+    from .markup import parse_html, visible_lines
 
     doc = copy.deepcopy(tree)
     for form in doc.iter("form"):
@@ -63,34 +64,34 @@ def second_reading(tree, url: str = "") -> list[str] | None:
 
 
 def _prose(lines: list[str], idx) -> int:
-    return sum(len(squash(lines[i])) for i in idx if _is_prose(lines[i]))
+    return sum(len(squash(lines[i])) for i in idx if is_prose(lines[i]))
 
 
 def vote(lines: list[str], info: list, first: list[int], second: list[int], page: Article,
          comments: set[int], title: str, profile: Profile) -> Vote:
     """Weigh trafilatura's container (`first`, widened by the classifier), readability-lxml's
     (`second`) and the classifier's reading of the whole page (`page`)."""
-    ev = evidence()
+    ev, t = evidence(), thresholds()
     out = Vote(second=set(second))
     T, R = set(first) - comments, set(second) - comments
     keys = {squash(b.text) for b in page.body if b.kind != "image"}
     C = {i for i, x in enumerate(lines) if squash(x) in keys} - comments
     base = T | C
-    rx = _label_regex(profile.labels)
+    rx = label_regex(profile.labels)
     want = squash(title)
 
     def protected(i: int) -> bool:
         text = lines[i]
         s = squash(text)
-        return bool(want) and (s == want or len(s) >= 4 and s in want) \
-            or _date_line(text) or bool(_metadata(text, profile, rx)) or _sign_off(text)
+        return bool(want) and (s == want or len(s) >= t.vote_title_part_min and s in want) \
+            or date_line(text) or bool(metadata(text, profile, rx)) or sign_off(text)
 
     # Whatever the second voter says: a line that is all link text and no sentence, set
     # between the article's paragraphs, is a headline of another article (or a menu).
     for i in sorted(base):
         text = lines[i]
-        if info[i].link_density(text) >= ev.headline_link_density and not _is_prose(text) \
-                and len(squash(text)) >= 6 and not protected(i):
+        if info[i].link_density(text) >= ev.headline_link_density and not is_prose(text) \
+                and len(squash(text)) >= t.link_headline_min and not protected(i):
             out.drop[i] = "all link text and no sentence: a headline of another page"
     p_r, p_base = _prose(lines, R), min(x for x in (_prose(lines, T), _prose(lines, C)) if x) \
         if _prose(lines, T) or _prose(lines, C) else 0
@@ -114,7 +115,7 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
         words = [w for w in ev.boilerplate_classes.findall(info[i].words) if w not in own_words]
         if words:
             return f"in a block marked {words[-1]!r} (class/id), outside the article's block"
-        if not _is_prose(text) and (i < first_r or i > last_r) and i not in C:
+        if not is_prose(text) and (i < first_r or i > last_r) and i not in C:
             where = "before" if i < first_r else "after"
             return f"no sentence text, {where} readability-lxml's article"
         return ""
@@ -126,10 +127,10 @@ def vote(lines: list[str], info: list, first: list[int], second: list[int], page
         lo, hi = min(T), max(T)
         for i in sorted(R - T):
             text = lines[i]
-            if _is_prose(text) and (i in C or lo < i < hi) and not against(i) \
-                    and not _rule_for(text, profile, in_body=True):
+            if is_prose(text) and (i in C or lo < i < hi) and not against(i) \
+                    and not rule_for(text, profile, in_body=True):
                 out.add.append(i)
-    out.keep = {i for i in (T & R) | set(out.add) if _is_prose(lines[i])}
+    out.keep = {i for i in (T & R) | set(out.add) if is_prose(lines[i])}
     _log_drops(out)
     if out.add:
         out.log.append(f"extraction: {len(out.add)} sentence line(s) that trafilatura's "
@@ -152,7 +153,7 @@ def doubts(art: Article, lines: list[str], result: Vote, kept: list[int]) -> lis
     ev = evidence()
     body = {squash(b.text) for b in art.body if b.kind != "image"}
     in_art = {i for i in kept if squash(lines[i]) in body}
-    alone = [i for i in in_art - result.second - set(result.drop) if _is_prose(lines[i])]
+    alone = [i for i in in_art - result.second - set(result.drop) if is_prose(lines[i])]
     out = []
     if (n := _prose(lines, alone)) >= ev.doubt_chars:
         out.append(f"extractors disagree: {len(alone)} sentence line(s) ({n} characters) of "

@@ -14,8 +14,6 @@ from functools import cache
 
 from ..model import Article, Block
 
-NOTICE_KINDS = ("addressee", "attachment", "attachment-item", "signature")
-
 
 @cache
 def _rules() -> dict:

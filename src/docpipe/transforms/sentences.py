@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 
-# A sentence end: 。！？；… (or ASCII ones) and the closing quotes/brackets after it.
-_END = re.compile(r"(?:[。！？!?；;]+|…{1,2}|\.{3,6})[”’」』）)\]】》\"']*")
+#: The marks that end a sentence: 。！？；… and the ASCII ones. Every module that asks
+#: "does this end a sentence?" reads them here.
+ENDS = "。！？!?；;…"
+#: The marks that end a statement outright (no ；, no …): a summary's sentences, a line
+#: that cannot be a site's template.
+FULL_STOPS = "。！？!?"
+#: Closing quotes and brackets: they stay with the sentence they end.
+CLOSERS = "”’」』）)】》\"'"
+
+# A sentence end (a run of marks, an ellipsis, ASCII dots, and ASCII ] closes one here
+# too) and the closing quotes/brackets after it.
+_MARKS = re.escape(ENDS.replace("…", ""))
+_END = re.compile(rf"(?:[{_MARKS}]+|…{{1,2}}|\.{{3,6}})[{re.escape(CLOSERS)}\]]*")
 
 
 def split(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from functools import cache
 from ..model import Article
 from . import sentences
 
-_ENDS = re.compile(r"[。！？!?]")
+_ENDS = re.compile(f"[{re.escape(sentences.FULL_STOPS)}]")
 
 DEFAULT_SENTENCES = 2
 DEFAULT_MAX_CHARS = 120

@@ -7,7 +7,7 @@ contents, overview: each starts on a new page, so a pack lays them out side by s
 a few pages at a time, and the briefings are their own PDFs, joined by `assemble`
 (each page laid out once). Both files are read back before they are handed over
 (`verify`): every page of the PDF must show its source's text, and the DOCX every
-article's; a PDF that does not is made again the plain way (`join`), and one that still
+article's; a PDF that does not is made again the plain way (`pdf.join_pack`), and one that still
 does not, like such a DOCX, is an error, never a file."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class PackJob:
 
 
 def _items(job: PackJob, starts: list[int]) -> list[dict[str, Any]]:
-    from .assemble import LINK_SCHEME
+    from .pdf import LINK_SCHEME
 
     items = []
     for index, ((anchor, art), start) in enumerate(zip(job.items, starts, strict=True)):
@@ -183,8 +183,7 @@ def stamp_sheet(job: PackJob) -> bytes:
     the front matter's face, as WeasyPrint embeds it: the pack copies that font once and
     stamps every page with it (`assemble.PageNumbers`)."""
     from ..transforms.chinese import LANG
-    from .assemble import STAMPED
-    from .pdf import finish, lay_out
+    from .pdf import STAMPED, finish, lay_out
 
     opts = job.render
     css = opts.find("briefing.css").read_text(encoding="utf-8")
@@ -216,20 +215,36 @@ class PackPdf:
     pages: list[int]
 
 
+@dataclass
+class Assembled:
+    """The pack's PDF as assembled, and what reading it back needs: the number stamped
+    on each page, the front matter's PDFs, the briefings' parts, the stamp sheet."""
+
+    data: bytes
+    notes: list[str]
+    stamps: list[str]
+    fronts: list[bytes]
+    parts: list[Any]
+    sheet: bytes | None
+
+
 def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None,
                    texts: dict[str, list[str]] | None = None) -> PackPdf:
+    """The pack's PDF, assembled (`assemble_pdf`) and read back (`read_back`)."""
+    return read_back(job, assemble_pdf(job, lay_out_front), texts or {})
+
+
+def assemble_pdf(job: PackJob, lay_out_front: FrontRunner | None = None) -> Assembled:
     """The front matter (knowing the pages the briefings will start on), then the
-    briefings' own PDFs after it (`assemble`), read back (`verify`).
+    briefings' own PDFs after it (`pdf.assemble_pack`).
 
     `lay_out_front(jobs)`: each front job's files (`render`), in order; it raises a
     DocpipeError when one fails. By default they are laid out here, one after the
     other; a pack runs them side by side on its workers. Meanwhile a thread reads the
-    glyphs of the briefings' fonts (`read_parts`), the other long step. `texts`: the
-    text of each page of the briefings' PDFs by path, when already read (those not
-    given are read here)."""
+    glyphs of the briefings' fonts (`read_parts`), the other long step."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .assemble import Part, assemble, read_parts
+    from .pdf import Part, assemble_pack, read_parts
 
     parts = [Part(Path(path), display_title(art, job.render))
              for path, (_, art) in zip(job.parts, job.items, strict=True)]
@@ -247,27 +262,28 @@ def pack_pdf_bytes(job: PackJob, lay_out_front: FrontRunner | None = None,
     front_pdfs = [data for some in laid for name, data in some if name != STAMP_SHEET]
     sheet = next((data for some in laid for name, data in some if name == STAMP_SHEET),
                  None)
-    data, notes, stamps = assemble(front_pdfs, parts, fonts, sheet=sheet)
-    return _read_back(job, data, notes, stamps, front_pdfs, parts, sheet, texts or {})
+    data, notes, stamps = assemble_pack(front_pdfs, parts, fonts, sheet=sheet)
+    return Assembled(data, notes, stamps, front_pdfs, parts, sheet)
 
 
-def _read_back(job: PackJob, data: bytes, notes: list[str], stamps: list[str],
-               fronts: list[bytes], parts, sheet: bytes | None,
-               texts: dict[str, list[str]]) -> PackPdf:
-    """`data` if every page reads as its source, else the pack made again by `join`
-    (and a note saying why); an OutputError when that one does not either."""
+def read_back(job: PackJob, made: Assembled, texts: dict[str, list[str]]) -> PackPdf:
+    """The assembled PDF if every page reads as its source (`texts`: the briefings'
+    pages as their workers read them back; those not given are read here), else the
+    pack made again by `join_pack` (and a note saying why); an OutputError when that one
+    does not either."""
     from .. import verify
     from ..errors import OutputError
-    from .join import join
+    from .pdf import join_pack
 
+    fronts, parts, data, notes = made.fronts, made.parts, made.data, made.notes
     try:
-        sources, firsts = _page_sources(fronts, parts, stamps, texts)
+        sources, firsts = _page_sources(fronts, parts, made.stamps, texts)
     except verify.CheckUnavailable as exc:
         return PackPdf(data, [*notes, f"pack PDF not read back: {exc}"], "unchecked", [])
     wrong = _differences(data, sources, parts)
     if not wrong:
         return PackPdf(data, notes, "ok", firsts)
-    data, more, stamps = join(fronts, parts, sheet)
+    data, more, stamps = join_pack(fronts, parts, made.sheet)
     sources, firsts = _page_sources(fronts, parts, stamps, texts)
     still = _differences(data, sources, parts)
     if still:

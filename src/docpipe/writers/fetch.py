@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 def safe_fetcher(roots: list[Path], aliases: dict[str, Path] | None = None):
     """`aliases`: URL prefix -> folder it stands for (a location-independent name for
-    the page's folder, see writers/pdf.py); the folder must still be under `roots`."""
+    the page's folder, see writers/pdf/briefing.py); the folder must still be under `roots`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     from ..images import IMAGE_MAX_BYTES, image_problem

@@ -309,7 +309,7 @@ class _SourceFonts:
         import pikepdf
         import uharfbuzz as hb
 
-        from .assemble import to_unicode, widths_of
+        from .fontmerge import to_unicode, widths_of
 
         key = font.objgen
         if key not in self.read:
@@ -341,7 +341,7 @@ def _refont(dst, pages, sources: dict[str, tuple | None]) -> bool:
     `sources`: each font resource's `_SourceFonts` entry."""
     import pikepdf
 
-    from .assemble import cmap_bytes, w_bytes
+    from .fontmerge import cmap_bytes, w_bytes
     from .fonts import cff_subset, truetype_subset
 
     used = _glyphs_by_font(pages)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..model import Article
-from ..verify import ignorable
-from . import RenderOptions
+from ...model import Article
+from ...verify import ignorable
+from .. import RenderOptions
 
 #: Noto CJK region of the CSS class -> fontconfig language (orders fonts, not coverage)
 FC_LANG = {"SC": "zh-cn", "TC": "zh-tw", "HK": "zh-hk"}
@@ -116,7 +116,7 @@ def coverage(families: tuple[str, ...], lang: str) -> Coverage | None:
     cover = parse_charsets(done.stdout)
     if cached is not None:
         with contextlib.suppress(OSError):
-            from ..outputs import write_bytes
+            from ...outputs import write_bytes
 
             cached.parent.mkdir(parents=True, exist_ok=True)
             write_bytes(cached, json.dumps({"starts": cover.starts, "ends": cover.ends})
@@ -190,7 +190,7 @@ def describe(chars: list[str]) -> str:
 def glyph_warning(art: Article, opts: RenderOptions) -> str | None:
     """The page's warning line, or None when every character has a glyph (or fontconfig
     cannot tell)."""
-    from ..transforms.chinese import LANG
+    from ...transforms.chinese import LANG
 
     region = LANG.get(art.variant, ("", "SC"))[1]
     cover = stack_coverage(region, opts)

@@ -16,19 +16,14 @@ import io
 from contextlib import ExitStack
 
 from .assemble import (
-    NO_STAMPS,
-    PageNumbers,
     Part,
-    Stamp,
     explicit_destinations,
     link_to_briefings,
     number_tree,
-    page_labels,
     renumber,
-    stamp_font,
-    stamp_text,
     top_elements,
 )
+from .stamps import NO_STAMPS, PageNumbers, Stamp, page_labels, stamp_font, stamp_text
 
 
 def copy_into(dst, obj):
@@ -48,7 +43,7 @@ def copy_into(dst, obj):
 _CATALOG = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents")
 
 
-def join(fronts: list[bytes], parts: list[Part], sheet: bytes | None = None,
+def join_pack(fronts: list[bytes], parts: list[Part], sheet: bytes | None = None,
          stamp: Stamp | None = None) -> tuple[bytes, list[str], list[str]]:
     """The pack's PDF (front matter, then briefings), notes, and the number stamped on
     each page, as `assemble.assemble` gives them."""

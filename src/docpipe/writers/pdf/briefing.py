@@ -17,13 +17,13 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import OutputError
-from ..model import Article
-from ..outputs import write_bytes
-from . import RenderOptions
-from .fetch import safe_fetcher
+from ...errors import OutputError
+from ...model import Article
+from ...outputs import write_bytes
+from .. import RenderOptions
+from ..fetch import safe_fetcher
+from ..html import render as render_html
 from .fonts import compact_fonts, load_weasyprint, unclaim_clamped_glyphs
-from .html import render as render_html
 
 #: The URL of the page's own folder inside the PDF. WeasyPrint names each image after an
 #: md5 of its URL: with the folder's real file:// URL, the PDF's bytes would depend on
@@ -216,7 +216,7 @@ def checked(art: Article, data: bytes, opts: RenderOptions, name: str = ""
     characters no installed font has are left out (the page's warning names them).
     Without poppler's pdftotext the PDF is handed over unread (the article carries a
     warning saying so: `verify.unchecked_warning`), with no page texts."""
-    from .. import verify
+    from ... import verify
 
     try:
         texts = verify.pdf_texts(data)
@@ -237,7 +237,7 @@ def checked(art: Article, data: bytes, opts: RenderOptions, name: str = ""
 def faces(art: Article, opts: RenderOptions) -> list[tuple[str, int]]:
     """The font files (and face indexes) of the briefing's first font family, regular
     and bold, as fontconfig chooses them for the article's script."""
-    from ..transforms.chinese import LANG
+    from ...transforms.chinese import LANG
     from .glyphs import FC_LANG, css_families
 
     region = LANG.get(art.variant, ("", "SC"))[1]
@@ -261,7 +261,7 @@ def _face(pattern: str, lang: str) -> tuple[str, int] | None:
 
 def undrawable(art: Article, opts: RenderOptions) -> list[str]:
     """The characters of `art` no installed font can draw (see `glyphs`)."""
-    from ..transforms.chinese import LANG
+    from ...transforms.chinese import LANG
     from .glyphs import missing, shown_text, stack_coverage
 
     cover = stack_coverage(LANG.get(art.variant, ("", "SC"))[1], opts)
