@@ -3,8 +3,8 @@
 A writer that raises, a disk that fills up mid-write, SIGTERM or Ctrl-C during a run:
 no partial or temporary file is left, an older good output is not clobbered, the exit
 code says what happened. A pack interrupted and run again finishes what is missing; a
-worker process that dies fails its own page only (DOCPIPE_TEST_CRASH, a test hook in
-pipeline.load that fires in worker processes only).
+worker process that dies fails its own page only (DOCPIPE_TEST_CRASH with
+tests/crashsite on PYTHONPATH: its sitecustomize crashes worker processes only).
 """
 
 from __future__ import annotations
@@ -131,7 +131,9 @@ real = pathlib.Path.write_bytes
 def slow(self, data):
     if self.suffix == ".part":
         real(self, data[: len(data) // 2])
-        pathlib.Path(os.environ["DOCPIPE_TEST_READY"]).write_text(str(self))
+        ready = pathlib.Path(os.environ["DOCPIPE_TEST_READY"])
+        ready.with_suffix(".tmp").write_text(str(self))
+        ready.with_suffix(".tmp").rename(ready)  # whole when it appears: the test reads it at once
         time.sleep(120)
     return real(self, data)
 pathlib.Path.write_bytes = slow
@@ -141,8 +143,15 @@ main()
 """
 
 
+CRASHSITE = Path(__file__).resolve().parent / "crashsite"
+
+
 def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **extra}
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **extra}
+    if "DOCPIPE_TEST_CRASH" in extra:  # the workers crash on that page (crashsite/)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(CRASHSITE), os.environ.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def _wait_for(pred, timeout: float = 120.0) -> bool:
@@ -202,11 +211,18 @@ def test_sigterm_during_a_real_run_leaves_only_whole_files(tmp_path):
     _assert_whole(out)
 
 
-def test_crash_hook_never_fires_in_the_main_process(runner, tmp_path, monkeypatch):
+def test_crash_hook_never_fires_in_the_main_process(tmp_path):
+    """The test's crash reaches workers only: the same page converted in the main
+    process is written, and in a worker it is that page's failure alone."""
     (page,) = _pages(tmp_path / "in", "crashme")
-    monkeypatch.setenv("DOCPIPE_TEST_CRASH", "crashme")
-    res = invoke(runner, "convert", str(page), "-o", str(tmp_path / "out"), "-f", "md")
-    assert res.exit_code == 0
+    proc = subprocess.run([str(DOCPIPE), "convert", str(page), "-o", str(tmp_path / "out"),
+                           "-f", "md"], env=_env(DOCPIPE_TEST_CRASH="crashme"),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([str(DOCPIPE), "convert", str(page), "-o", str(tmp_path / "j"),
+                           "-f", "md", "-j", "2"], env=_env(DOCPIPE_TEST_CRASH="crashme"),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "worker process died" in proc.stderr, proc.stderr
 
 
 # --- pack: interrupted then run again; a worker that dies ----------------------------

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import glob
-import multiprocessing
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -152,20 +150,10 @@ def transform(art: Article, settings: Settings) -> Article:
     return mark_notice(art)
 
 
-def _test_crash_hook(path: str) -> None:
-    """Test hook (tests/test_faults.py): with DOCPIPE_TEST_CRASH=<substring of an input
-    path>, a worker process (never the main one) dies at once when it loads that input,
-    as a segfault or the OOM killer would end it."""
-    marker = os.environ.get("DOCPIPE_TEST_CRASH")
-    if marker and marker in path and multiprocessing.parent_process() is not None:
-        os._exit(70)
-
-
 def load(path: str, settings: Settings, stages: list[tuple[str, float]] | None = None,
          data: bytes | None = None) -> Article:
     """One input, read (unless its bytes are given), parsed and transformed; each stage's
     time goes to `stages`."""
-    _test_crash_hook(path)
     t0 = time.perf_counter()
     if data is None:
         data = read_bytes(path, settings.read.max_bytes)

@@ -1,4 +1,4 @@
-"""Render workers: a crash-tolerant pool of `spawn` processes, used by `pack` and `convert -j`.
+"""Render workers: a crash-tolerant pool of processes, used by `pack` and `convert -j`.
 
 Why not `concurrent.futures.ProcessPoolExecutor`: it cannot stop one task. Here each
 worker runs one task at a time, so the parent knows which task a worker holds and can
@@ -12,6 +12,11 @@ Workers never write outputs: a task returns its files' bytes and the parent writ
 atomically, so a killed worker leaves nothing half-written. Workers end when the parent
 dies (PR_SET_PDEATHSIG, and a parent-pid watch where that is not available).
 
+A worker is a fresh interpreter (`python -c`, as `spawn` would start it) that talks to
+its parent over a socket pair, pickled messages each after its length. It never imports
+the caller's script (a `spawn` child would: a script calling `docpipe.pack()` without an
+`if __name__ == "__main__":` guard ran again in every worker), only docpipe's functions.
+
 `Executor` is the interface: `LocalPool` here, `dask_executor.DaskPool` on a cluster.
 """
 
@@ -19,7 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -96,7 +105,53 @@ def _die_with_parent(ppid: int, pdeathsig: bool) -> None:
 READY = "ready"
 
 
-def _serve(conn, ppid: int, pdeathsig: bool, warm: Callable[[], None] | None) -> None:
+class Channel:
+    """Pickled messages over one end of a socket pair, each after its length (8 bytes)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+
+    def fileno(self) -> int:  # (multiprocessing.connection.wait takes it)
+        return self.sock.fileno()
+
+    def send(self, obj: Any) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self.sock.sendall(len(data).to_bytes(8, "big") + data)
+
+    def recv(self) -> Any:
+        return pickle.loads(self._exactly(int.from_bytes(self._exactly(8), "big")))
+
+    def _exactly(self, n: int) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.sock.recv(min(n - len(buf), 1 << 20))
+            if not chunk:
+                raise EOFError("the other end closed")
+            buf += chunk
+        return bytes(buf)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+#: What a worker process runs: the parent's import path, then the socket it was given.
+_BOOT = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+         "from docpipe.workers import serve_fd; serve_fd(int(sys.argv[2]))")
+
+
+def serve_fd(fd: int) -> None:
+    """A worker process's entry point: its channel is the socket `fd`; the first message
+    says who its parent is and how to warm up."""
+    conn = Channel(socket.socket(fileno=fd))
+    try:
+        ppid, pdeathsig, warm = conn.recv()
+    except (EOFError, OSError):
+        return
+    _serve(conn, ppid, pdeathsig, warm)
+
+
+def _serve(conn: Channel, ppid: int, pdeathsig: bool, warm: Callable[[], None] | None
+           ) -> None:
     """A worker's loop: warm up, say so, then receive (fn, task), send back fn(task).
     The time budget of the first task starts at "ready", not at the process start."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills us
@@ -124,7 +179,7 @@ def _serve(conn, ppid: int, pdeathsig: bool, warm: Callable[[], None] | None) ->
                       "cacheable": False}
         try:
             conn.send(result)
-        except (OSError, ValueError):
+        except (OSError, ValueError, pickle.PicklingError):
             return
 
 
@@ -141,48 +196,38 @@ def rss_mb(pid: int) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-@contextlib.contextmanager
-def _callers_main_hidden():
-    """While a worker starts, `__main__` is a blank module.
-
-    A `spawn` child imports the parent's `__main__` (the caller's script) before it runs
-    its task, so a script that calls `docpipe.pack()` without an `if __name__ ==
-    "__main__":` guard would run again in every worker, each failing at once and being
-    replaced for ever. Workers run docpipe's own functions only, so they are started as
-    if `__main__` had no file: the script is never imported again (and `docpipe`'s own
-    entry point is not imported twice either)."""
-    import sys
-    import types
-
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
 class _Worker:
-    def __init__(self, ctx, warm: Callable[[], None] | None):
-        parent, child = ctx.Pipe()
+    """One worker process and its channel; `task` is what it runs now."""
+
+    def __init__(self, warm: Callable[[], None] | None):
+        import json
+
+        parent, child = socket.socketpair()
         pdeathsig = threading.current_thread() is threading.main_thread()
-        self.proc = ctx.Process(target=_serve, args=(child, os.getpid(), pdeathsig, warm),
-                                daemon=True, name="docpipe-worker")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, json.dumps(sys.path), str(child.fileno())],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL)
+        except BaseException:
+            parent.close()
+            raise
+        finally:
+            child.close()
+        self.conn = Channel(parent)
         self.ready = False
-        with _callers_main_hidden():
-            self.proc.start()
-        child.close()
-        self.conn = parent
         self.task: Any = None
         self.started = 0.0
         signals.track_child(self.proc.pid, True)
+        self.conn.send((os.getpid(), pdeathsig, warm))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.proc.kill()
         with contextlib.suppress(Exception):
-            self.proc.join(5)
+            self.proc.wait(5)
         with contextlib.suppress(Exception):
             self.conn.close()
         signals.track_child(self.proc.pid, False)
@@ -190,24 +235,22 @@ class _Worker:
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.send(None)
-        self.proc.join(2)
-        if self.proc.is_alive():
+        try:
+            self.proc.wait(2)
+        except subprocess.TimeoutExpired:
             self.kill()
-        else:
-            with contextlib.suppress(Exception):
-                self.conn.close()
-            signals.track_child(self.proc.pid, False)
+            return
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        signals.track_child(self.proc.pid, False)
 
 
 class LocalPool:
-    """Up to `jobs` spawn workers, started on demand and kept for the next `run`."""
+    """Up to `jobs` worker processes, started on demand and kept for the next `run`."""
 
     def __init__(self, jobs: int, warm: Callable[[], None] | None = None):
-        import multiprocessing
-
         self.jobs = max(1, jobs)
         self._warm = warm
-        self._ctx = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
 
     def __enter__(self) -> LocalPool:
@@ -236,7 +279,7 @@ class LocalPool:
                 while queue and len(busy) < self.jobs:
                     task = queue.popleft()
                     try:
-                        w = self._idle.pop() if self._idle else _Worker(self._ctx, self._warm)
+                        w = self._idle.pop() if self._idle else _Worker(self._warm)
                     except OSError as exc:  # no process can be started (limits, memory)
                         done(task, failed(task, f"cannot start a worker process: "
                                                 f"{exc.strerror or exc}"))
@@ -252,8 +295,7 @@ class LocalPool:
                         w.started = time.monotonic()
                     limits[id(w)] = budget(task) if budget else Budget()
                     busy.append(w)
-                ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
-                                 timeout=POLL))
+                ready = set(wait([w.conn for w in busy], timeout=POLL))
                 now = time.monotonic()
                 for w in list(busy):
                     limit = limits[id(w)]
@@ -273,7 +315,7 @@ class LocalPool:
                             done(task, result)
                             continue
                     why = ""
-                    if w.conn in ready or w.proc.sentinel in ready or not w.proc.is_alive():
+                    if w.conn in ready or not w.alive():
                         why = DIED
                     elif not w.ready:
                         pass  # starting up: budgets count from "ready"
