@@ -89,3 +89,38 @@ def test_doctor(runner):
     for variant in ("hans", "tw", "twp", "hk", "hant"):
         assert f"--to {variant}" in res.stdout
     assert res.exit_code == 0, res.stdout
+
+
+# The entry point with one more atexit handler, registered as a library would during a
+# run (after quickexit's): it must still run, and the exit code and stdout must be whole.
+_WITH_HANDLER = """
+import atexit, sys
+from docpipe import cli, quickexit
+
+marker = sys.argv.pop(1)
+real_install = quickexit.install
+
+def install():
+    real_install()
+    atexit.register(lambda: open(marker, "w").write("ran"))
+
+quickexit.install = install
+sys.argv = ["docpipe", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_exit_runs_every_atexit_handler_and_keeps_the_code(tmp_path):
+    """quickexit skips only the interpreter's teardown: handlers run, stdout is flushed,
+    the exit code is the command's (0 for a page on stdout, 1 for a missing one)."""
+    page = tmp_path / "page.txt"
+    page.write_bytes(REFERENCE.read_bytes())
+    for args, code in ((["convert", str(page), "-o", "-", "-f", "md"], 0),
+                       (["convert", str(tmp_path / "missing.txt"), "-o", str(tmp_path)], 1)):
+        marker = tmp_path / f"ran-{code}"
+        done = subprocess.run([sys.executable, "-c", _WITH_HANDLER, str(marker), *args],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == code, done.stderr
+        assert marker.read_text() == "ran"
+        if code == 0:  # the whole Markdown, flushed before the exit: its last paragraph
+            assert done.stdout.rstrip().endswith("注入新的活力和动力。")

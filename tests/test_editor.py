@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 import zipfile
 from pathlib import Path
 
@@ -251,31 +250,6 @@ def test_keywords_are_terms_a_reader_would_choose(out):
 
     food = docpipe.extract(SAMPLES / "003_tw_foodbank.html").keywords
     assert "食物銀行" in food and "銀行" not in food
-
-
-def test_keywords_cost_little_beyond_segmenting():
-    """Keywords took about 11 ms on the reference page (20 ms is the budget): most of it
-    jieba's segmentation, which docpipe did before too. Timed against that segmentation
-    on the same machine at the same moment (a loaded machine slows both), so the check
-    holds on a shared machine: terms, classes and scoring cost less than segmenting again."""
-    from docpipe.pipeline import Settings, read_bytes
-    from docpipe.readers import read
-    from docpipe.transforms.keywords import _model, keywords
-
-    text = read(read_bytes(str(REFERENCE)), str(REFERENCE), Settings().read).kept_text()
-    keywords(text)  # the dictionary loads once per process
-    tokenizer = _model()[0]
-    ours, cut = [], []
-    for _ in range(7):
-        ours.append(_timed(keywords, text))
-        cut.append(_timed(lambda: list(tokenizer.cut(text))))
-    assert min(ours) < 2.0 * min(cut), (min(ours), min(cut))
-
-
-def _timed(fn, *args) -> float:
-    t = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - t
 
 
 # --- 5. the page's own word for views ----------------------------------------------------
