@@ -98,3 +98,17 @@ def test_core_properties(docs):
     assert cp.author == "中華慈善公益網"
     assert cp.last_modified_by == "docpipe"
     assert "python-docx" not in (cp.author + cp.last_modified_by)
+
+
+def test_oxml_adapter_reaches_paragraph_and_section_elements():
+    """writers/docx.oxml: python-docx has no public element of a paragraph or a section; if
+    its `_p` / `_sectPr` go, this fails (and every field and column with it)."""
+    import docx
+    from docx.oxml.ns import qn
+
+    from docpipe.writers.docx import oxml
+
+    doc = docx.Document()
+    paragraph = doc.add_paragraph("正文")
+    assert oxml(paragraph).tag == qn("w:p") and oxml(paragraph).xpath("string(.)") == "正文"
+    assert oxml(doc.sections[0]).tag == qn("w:sectPr")

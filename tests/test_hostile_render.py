@@ -234,12 +234,12 @@ def test_docx_fast_paragraphs_match_python_docx(tmp_path):
     """The constant-time paragraph adder builds what `doc.add_paragraph` builds."""
     from lxml import etree
 
-    from docpipe.writers.docx import _Adder, new_document
+    from docpipe.writers.docx import Adder, new_document
 
     texts = ["普通段落", " 前后有空格 ", "有\t制表符", "有\n换行", "", "Latin text"]
     styles = [None, "Heading 3", "Meta", None, "Summary", "Colophon"]
     ours, theirs = new_document("hans"), new_document("hans")
-    add = _Adder(ours)
+    add = Adder(ours)
     for text, style in zip(texts, styles, strict=True):
         add(text, style)
         theirs.add_paragraph(text, style=style)

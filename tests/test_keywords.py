@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 
 import pytest
 
@@ -65,3 +67,25 @@ def test_shipped_dictionary_is_the_documented_trim(tmp_path):
     target = tmp_path / "small.txt.gz"
     kw.build_dictionary(target)
     assert gzip.decompress(target.read_bytes()) == gzip.decompress(kw.DATA.read_bytes())
+
+
+def test_jieba_imports_without_pkg_resources():
+    """The import hook's adapter: jieba imports under it and finds no pkg_resources, and its
+    default dictionary is still found by path (what its fallback does)."""
+    code = ("import sys; from docpipe.transforms.keywords import import_jieba; j = import_jieba();"
+            " assert 'pkg_resources' not in sys.modules, 'pkg_resources imported';"
+            " j.get_dict_file().close(); print(len(j.Tokenizer().FREQ) == 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
+def test_tokenizer_adapter_segments_with_the_given_dictionary():
+    """jieba_tokenizer's Tokenizer uses the words it is given and loads nothing else: if jieba
+    changes where it keeps its dictionary, this fails."""
+    from docpipe.transforms.keywords import jieba_tokenizer
+
+    freq = {"志愿": 50, "志": 1, "愿": 1, "服务队": 50, "服": 1, "服务": 0, "务": 1, "队": 1}
+    tokenizer = jieba_tokenizer(freq, sum(freq.values()))
+    assert tokenizer.lcut("志愿服务队", HMM=False) == ["志愿", "服务队"]
+    assert tokenizer.FREQ is freq  # not replaced by jieba's own 350,000 words

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -337,3 +338,27 @@ def test_patch_finder_finds_patches():
     for sample in samples:
         assert _patches(sample), sample
     assert not _patches("import docx\ndoc = docx.Document()\ndoc.core_properties.author = 'x'")
+
+
+def test_weasyprint_adapter_loads_the_same_libraries():
+    """load_weasyprint's adapter (find_library answering "not found" while WeasyPrint
+    imports) opens the very library files a plain import opens, and gives find_library
+    back: if WeasyPrint stops reaching its Linux sonames by name, this fails."""
+    code = ("import ctypes.util, sys\n"
+            "orig = ctypes.util.find_library\n"
+            "if sys.argv[1] == 'adapter':\n"
+            "    from docpipe.writers.pdf.fonts import load_weasyprint; load_weasyprint()\n"
+            "else:\n"
+            "    import weasyprint\n"
+            "assert ctypes.util.find_library is orig\n"
+            "libs = {line.split()[-1] for line in open('/proc/self/maps') if '.so' in line}\n"
+            "print('\\n'.join(sorted(p for p in libs if any(k in p for k in "
+            "('pango', 'harfbuzz', 'fontconfig', 'gobject', 'glib')))))\n")
+    seen = {}
+    for how in ("adapter", "plain"):
+        done = subprocess.run([sys.executable, "-c", code, how], capture_output=True,
+                              text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        seen[how] = done.stdout.split()
+    assert seen["adapter"] == seen["plain"]
+    assert any("pango" in p for p in seen["adapter"])

@@ -447,7 +447,7 @@ def test_docx_windows_font_fallbacks(variant, alt):
     import io
 
     from docpipe.transforms.chinese import LANG
-    from docpipe.writers.docx import FONTS, new_document
+    from docpipe.writers.docxbase import FONTS, new_document
 
     doc = new_document(variant)
     raw = io.BytesIO()

@@ -302,7 +302,8 @@ def _destination(out: str, formats: str | Iterable[str] | None, name: str | None
         if fmts is None or len(fmts) != 1:
             raise UsageError("-o - writes one format to stdout: choose it with -f "
                              "(md, html, json; pdf or docx into a pipe or a file)")
-        if fmts[0] in BINARY_FORMATS and _is_terminal(stdout or _stdout()):
+        stream = stdout or _stdout()  # a closed stdout: one line now, before any page
+        if fmts[0] in BINARY_FORMATS and _is_terminal(stream):
             raise UsageError(f"will not write {fmts[0]} to a terminal: redirect stdout "
                              f"(> page.{fmts[0]}) or pipe it")
         return "stdout", fmts

@@ -260,6 +260,13 @@ _PARSERS: dict[str, Callable[..., Any]] = {"phrases": lambda value: value if isi
 @takes("docpipe")
 def main_options(**opts: Any) -> None:
     DEBUG["on"] = opts["debug"]
+    if opts["debug"]:  # the fallbacks docpipe took (writers/pdf), one line each
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("docpipe: debug: %(name)s: %(message)s"))
+        logging.getLogger("docpipe").addHandler(handler)
+        logging.getLogger("docpipe").setLevel(logging.INFO)
 
 
 # --- printing what the API returns ---------------------------------------------------
@@ -520,9 +527,11 @@ def templates_export(
 
 def main() -> None:
     """Console entry point."""
+    from . import quickexit
     from .signals import install
     from .stdout import guard
 
+    quickexit.install()  # first, so that it runs after every other atexit handler
     install()  # SIGTERM/SIGHUP/Ctrl-C: one line, no output after it, exit within 2 s
     guard()  # a full disk or a closed pipe on stdout: one line, not a traceback
     try:
@@ -533,19 +542,11 @@ def main() -> None:
 
 
 def _exit(code) -> None:
-    """End the process without tearing the interpreter down.
-
-    Every output is written, renamed and closed by now; what is left is the interpreter's
-    own finalization, which frees WeasyPrint's, Pango's and lxml's objects one by one:
-    0.1-0.4 s of a ~1 s briefing. So: run the atexit handlers (logging, multiprocessing),
-    flush stdout and stderr, and leave with the exit code Python would have used. (With
-    another thread still running that Python would wait for, Python's own exit is used,
-    unless a signal ended the run: then nothing is worth waiting for, and a Dask client's
-    finalizer would hold the exit for 20 s.)"""
-    import atexit
-    import contextlib
-    import os
-    import threading
+    """Exit through Python's own shutdown (threads joined, atexit handlers run), with
+    the interpreter's object teardown skipped at its end (quickexit.py). After a signal
+    nothing is worth waiting for: a Dask client's finalizer would hold the exit for 20 s."""
+    from . import quickexit
+    from .signals import stopped
 
     if code is None:
         code = 0
@@ -553,16 +554,10 @@ def _exit(code) -> None:
         print(code, file=sys.stderr)  # as Python prints a SystemExit message
         code = 1
     code = _flush_stdout(code)
-    from .signals import stopped
-
-    waiting = [t for t in threading.enumerate() if not t.daemon and t.is_alive()
-               and t is not threading.main_thread()]
-    if waiting and not stopped():  # a thread Python would wait for: let it
-        sys.exit(code)
-    atexit._run_exitfuncs()
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.flush()
-    os._exit(code)
+    quickexit.arm(code)
+    if stopped():
+        quickexit.leave()
+    sys.exit(code)
 
 
 def _flush_stdout(code: int) -> int:

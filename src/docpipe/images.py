@@ -20,8 +20,12 @@ import warnings
 import zlib
 from pathlib import Path
 
-from .errors import describe
+from .errors import DocpipeError, describe
 from .model import Article
+
+#: What Pillow's Image.open raises for data it cannot read as an image (its documented
+#: errors: UnidentifiedImageError is an OSError).
+PILLOW_REFUSALS = (OSError, ValueError, TypeError, SyntaxError, struct.error, EOFError)
 
 MAX_PIXELS = 25_000_000
 SVG_MAX_WORK = 50_000  # elements drawn, each <use> counting what it copies
@@ -107,7 +111,7 @@ def image_problem(path: Path) -> str:
     if _is_svg(path, head):
         try:
             data = read_file(str(path), SVG_MAX_BYTES)
-        except Exception:  # noqa: BLE001 -- any refusal (too big, not a file) is the reason
+        except (DocpipeError, OSError):  # any refusal (too big, not a file) is the reason
             return f"SVG over {SVG_MAX_BYTES // 1_000_000} MB or unreadable"
         return svg_problem(data)
     size = raster_size(head, path)
@@ -150,7 +154,7 @@ def data_url_problem(url: str) -> str:
                     size = im.size
             except Image.DecompressionBombError:
                 return "over Pillow's decompression-bomb limit"
-            except Exception:  # noqa: BLE001 -- not an image Pillow knows: renderer decides
+            except PILLOW_REFUSALS:  # not an image Pillow knows: the renderer decides
                 return ""
     if size is None:
         return ""
@@ -207,7 +211,7 @@ def raster_size(head: bytes, path: Path | None = None) -> tuple[int, int] | None
                 return im.size
         except Image.DecompressionBombError:
             return (-1, -1)
-        except Exception:  # noqa: BLE001 -- not an image Pillow knows
+        except PILLOW_REFUSALS:  # not an image Pillow knows
             return None
 
 

@@ -115,7 +115,7 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
             data = read_bytes(p, settings.read.max_bytes)
             page = page_of(p, data, settings.read.encoding, settings.read.rules,
                            kind=settings.read.kind)
-        except Exception:  # noqa: BLE001 -- reported when the page itself is read
+        except DocpipeError:  # reported when the page itself is read
             continue  # one bad input never stops the others
         if page is not None:
             pages.append(page)

@@ -67,7 +67,7 @@ def export(folder: Path, force: bool = False) -> list[Path]:
     ensure_dir(folder)
     for src in sources:
         write_bytes(folder / src.name, src.read_bytes())
-    from .writers.docx import reference_bytes
+    from .writers.docxbase import reference_bytes
 
     # The DOCX's styles, as pandoc's --reference-doc: edit it in Word or LibreOffice.
     write_bytes(folder / REFERENCE_DOCX, reference_bytes())

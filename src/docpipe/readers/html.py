@@ -142,9 +142,10 @@ def _readings(s: _Saved) -> tuple[Article, list[int], vote.Vote]:
                      "container are a reader-comment thread: left out of it")
     chosen = widen(chosen, s.lines, page, comments, s.log)
     # The second voter: readability-lxml's article, weighed against the other two.
-    second = vote.second_reading(s.markup.tree, s.markup.url)
+    second, failure = vote.second_reading(s.markup.tree, s.markup.url)
     if second is None:
-        s.log.append("extraction: readability-lxml failed on the page: not counted")
+        s.log.append(f"extraction: readability-lxml failed on the page ({failure}): "
+                     "not counted")
     voted = vote.vote(s.lines, s.info, chosen, in_page(second or [], s.lines), page,
                       comments, s.title, s.profile)
     s.log += voted.log

@@ -44,9 +44,9 @@ class Vote:
     log: list[str] = field(default_factory=list)
 
 
-def second_reading(tree, url: str = "") -> list[str] | None:
-    """readability-lxml's article as lines (None when it fails on the page). It gets a
-    copy of docpipe's own tree, forms turned into plain containers (as trafilatura)."""
+def second_reading(tree, url: str = "") -> tuple[list[str] | None, str]:
+    """(readability-lxml's article as lines, "") or (None, why it failed on the page). It
+    gets a copy of docpipe's own tree, forms turned into plain containers (as trafilatura)."""
     import copy
 
     from readability import Document
@@ -58,9 +58,9 @@ def second_reading(tree, url: str = "") -> list[str] | None:
         form.tag = "div"
     try:
         summary = Document(doc, url=url or None).summary(html_partial=True)
-    except Exception:  # the library's failures are not a documented hierarchy
-        return None
-    return visible_lines(parse_html(summary)) if summary else []
+    except Exception as exc:  # the library's failures are not a documented hierarchy
+        return None, f"{type(exc).__name__}: {exc}"[:200]
+    return (visible_lines(parse_html(summary)) if summary else []), ""
 
 
 def _prose(lines: list[str], idx) -> int:

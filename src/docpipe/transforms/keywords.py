@@ -43,19 +43,42 @@ _STOP = frozenset({
     "all", "not", "one", "has", "or"})
 
 
-def _import_jieba():
+class _WithoutPkgResources:
+    """An import hook (a `sys.meta_path` finder) under which `pkg_resources` is not found."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pkg_resources":
+            raise ModuleNotFoundError("pkg_resources: not needed by jieba here", name=name)
+        return None
+
+
+def import_jieba():
     """`import jieba` without pkg_resources (0.1 s), which jieba only uses to locate
-    its own default dictionary; its fallback opens the same file by path."""
-    blocked = "pkg_resources" not in sys.modules
-    if blocked:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    its own default dictionary; its fallback opens the same file by path.
+
+    Adapter: jieba has no option for it, so `pkg_resources` is hidden by a documented
+    import hook while jieba imports (tests/test_keywords.py fails if jieba stops
+    importing, or starts needing pkg_resources, under it)."""
+    hook = _WithoutPkgResources()
+    sys.meta_path.insert(0, hook)
     try:
         import jieba
     finally:
-        if blocked:
-            del sys.modules["pkg_resources"]
+        sys.meta_path.remove(hook)
     jieba.setLogLevel(logging.WARNING)
     return jieba
+
+
+def jieba_tokenizer(freq: dict[str, int], total: int):
+    """A jieba Tokenizer over a dictionary already parsed (`_parse`).
+
+    Adapter: jieba's only public way in is a dictionary file, which it parses line by
+    line on first use (1-3 s); a Tokenizer whose FREQ and total are set and which is
+    marked initialized segments with them as it would with its own. tests/test_keywords.py
+    checks that it keeps doing so."""
+    tokenizer = import_jieba().Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+    return tokenizer
 
 
 def _parse(raw: bytes, wanted: frozenset[str] = frozenset(), single: frozenset[str] = frozenset()
@@ -102,11 +125,8 @@ def _load_tables(data: Path = DATA):
 @lru_cache(maxsize=1)
 def _model():
     """(tokenizer, idf, median idf, tags): loaded once per process."""
-    jieba = _import_jieba()
     freq, total, idf, median, tags = _load_tables()
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-    return tokenizer, idf, median, tags
+    return jieba_tokenizer(freq, total), idf, median, tags
 
 
 @lru_cache(maxsize=1)

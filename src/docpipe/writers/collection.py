@@ -344,15 +344,8 @@ def _lay_out_here(fronts: list[PackJob]) -> list[list[tuple[str, bytes]]]:
 def pack_docx_bytes(job: PackJob) -> bytes:
 
     from ..decode import xml_safe
-    from .docx import (
-        _Adder,
-        add_article,
-        deterministic_bytes,
-        header_footer,
-        new_document,
-        set_properties,
-        update_fields_on_open,
-    )
+    from .docx import Adder, add_article, header_footer, set_properties, update_fields_on_open
+    from .docxbase import deterministic_bytes, new_document
 
     L = labels_for(job.variant, job.render)
     cover = {**job.cover, "title": xml_safe(job.cover["title"])}
@@ -373,7 +366,7 @@ def pack_docx_bytes(job: PackJob) -> bytes:
 
     from . import colophon
 
-    adder = _Adder(doc)
+    adder = Adder(doc)
     for k, ((anchor, art), title) in enumerate(zip(job.items, titles, strict=True)):
         added: list = []
 
@@ -440,12 +433,15 @@ def _bookmark(paragraph, name: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
+    from .docx import oxml
+
+
     start = OxmlElement("w:bookmarkStart")
     start.set(qn("w:id"), str(int(name.lstrip("b") or 0)))
     start.set(qn("w:name"), name)
     end = OxmlElement("w:bookmarkEnd")
     end.set(qn("w:id"), start.get(qn("w:id")))
-    p = paragraph._p
+    p = oxml(paragraph)
     ppr = p.pPr
     p.insert(p.index(ppr) + 1 if ppr is not None else 0, start)
     p.append(end)
@@ -455,9 +451,9 @@ def _page_ref(paragraph, anchor: str) -> None:
     """A PAGEREF field to the bookmark `anchor`: the page number as the DOCX itself lays
     out (Word fills it on opening, LibreOffice as it lays the file out). Its cached
     result is left empty rather than a number from the PDF's layout, which may differ."""
-    from .docx import _field
+    from .docx import field_code
 
-    _field(paragraph, f"PAGEREF {anchor} \\h", placeholder="")
+    field_code(paragraph, f"PAGEREF {anchor} \\h", placeholder="")
 
 
 def _docx_contents(doc, job: PackJob, titles: list[str], L: Labels) -> None:
@@ -467,12 +463,14 @@ def _docx_contents(doc, job: PackJob, titles: list[str], L: Labels) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
+    from .docx import oxml
+
     section = doc.sections[0]
     width = section.page_width - section.left_margin - section.right_margin
     for (anchor, art), title in zip(job.items, titles, strict=True):
         p = doc.add_paragraph(style="Lead")
         p.paragraph_format.first_line_indent = Pt(0)
-        p._p.get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "0")
+        oxml(p).get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "0")
         p.paragraph_format.tab_stops.add_tab_stop(width or Mm(170), WD_TAB_ALIGNMENT.RIGHT,
                                                   WD_TAB_LEADER.DOTS)
         p.add_run(title)
@@ -490,13 +488,13 @@ def _numbered_from_here(doc, title: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    from .docx import header_footer
+    from .docx import header_footer, oxml
 
     body = doc.add_section(WD_SECTION.NEW_PAGE)  # the break's paragraph ends the front
     front = doc.sections[len(doc.sections) - 2]
 
     def numbering(section, **attrs: str) -> None:
-        sect = section._sectPr
+        sect = oxml(section)
         old = sect.find(qn("w:pgNumType"))
         if old is not None:
             sect.remove(old)

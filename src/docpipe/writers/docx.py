@@ -9,12 +9,9 @@ fonts that override names, and core properties carry the library's author and a
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
-import zipfile
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from ..decode import xml_safe
@@ -22,296 +19,41 @@ from ..errors import OutputError
 from ..model import Article
 from ..outputs import write_bytes
 from ..transforms.chinese import LANG
-from ..variants import ALL as VARIANT_ROWS
-from ..variants import REGIONS
 from . import Labels, RenderOptions, colophon, display_title, labels_for, lead_shown
+from .docxbase import deterministic_bytes, new_document, qname
 
-#: Views of the variants table (variants.py), as this writer reads it: Noto CJK region ->
-#: (body font, heading font); region -> (Windows stand-in for the body font, for the
-#: heading font, w:charset), written as w:altName in the font table; variant -> the
-#: w:lang eastAsia value Word understands.
-FONTS = {name: (r.serif, r.sans) for name, r in REGIONS.items()}
-WINDOWS_FALLBACK = {name: (r.windows_serif, r.windows_sans, r.windows_charset)
-                    for name, r in REGIONS.items()}
-WORD_LANG = {name: v.word_lang for name, v in VARIANT_ROWS.items()}
-ACCENT = "8A1C1C"
 MARK = "E8D5A9"  # the summary's sentences in the editor's note (briefing.css .note .key)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _qn(tag: str) -> str:
-    from docx.oxml.ns import qn
+def oxml(item):
+    """The lxml element under a python-docx paragraph or section, for what python-docx has
+    no call for (fields, keep-with-next chains, section columns).
 
-    return qn(tag)
-
-
-def _child(parent, tag: str, first: bool = False):
-    """The `tag` child of `parent`, created if missing (works on any lxml element)."""
-    el = parent.find(_qn(tag))
-    if el is None:
-        el = parent.makeelement(_qn(tag), {})
-        if first:
-            parent.insert(0, el)
-        else:
-            parent.append(el)
-    return el
+    Adapter: a Run has a public `.element`, a Paragraph and a Section do not; python-docx's
+    own documentation reaches them as `_p` and `_sectPr`. tests/test_docx_output.py fails
+    if they stop being there."""
+    return item._sectPr if hasattr(item, "start_type") else item._p
 
 
-def _set_fonts(rpr_parent, latin: str, east_asia: str) -> None:
-    """Explicit font names on a style/run, with theme fonts removed (they win otherwise)."""
-    rpr = _child(rpr_parent, "w:rPr")
-    rfonts = _child(rpr, "w:rFonts", first=True)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(_qn(attr), None)
-    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia),
-                        ("w:cs", latin)):
-        rfonts.set(_qn(attr), value)
-
-
-def _set_lang(rpr_parent, east_asia: str) -> None:
-    lang = _child(_child(rpr_parent, "w:rPr"), "w:lang")
-    lang.set(_qn("w:val"), "en-US")
-    lang.set(_qn("w:eastAsia"), east_asia)
-    lang.set(_qn("w:bidi"), "ar-SA")
-
-
-def _first_line_chars(style, chars: int) -> None:
-    """First-line indent in characters (w:firstLineChars), what Chinese Word users expect."""
-    ind = _child(style.element.get_or_add_pPr(), "w:ind")
-    ind.set(_qn("w:firstLineChars"), str(chars * 100))
-
-
-def _shade(style, fill: str, border: str) -> None:
-    ppr = style.element.get_or_add_pPr()
-    bdr = ppr.makeelement(_qn("w:pBdr"), {})
-    left = bdr.makeelement(_qn("w:left"), {_qn("w:val"): "single", _qn("w:sz"): "18",
-                                          _qn("w:space"): "6", _qn("w:color"): border})
-    bdr.append(left)
-    ppr.append(bdr)
-    shd = ppr.makeelement(_qn("w:shd"), {_qn("w:val"): "clear", _qn("w:color"): "auto",
-                                         _qn("w:fill"): fill})
-    ppr.append(shd)
-
-
-def new_document(variant: str, opts: RenderOptions | None = None):
-    """A python-docx Document set up for `variant`: fonts, language, styles, page.
-
-    The styled document is built once per process and variant (about 30 ms) and kept as
-    its .docx bytes; each call opens a fresh copy of it (about 10 ms). With a
-    `reference.docx` in the template folder (`docpipe templates export`), that document's
-    styles, page set-up, headers and footers are the DOCX's, as pandoc's --reference-doc."""
-    from docx import Document
-
-    ref = _reference_path(opts)
-    if ref is not None:
-        return Document(io.BytesIO(_from_reference(variant, str(ref), ref.stat().st_mtime)))
-    return Document(io.BytesIO(_base_document(variant)))
-
-
-REFERENCE_MAX = 20_000_000  # bytes: a reference document is styles, not a book
-
-
-def _reference_path(opts: RenderOptions | None) -> Path | None:
-    """The user's reference.docx in the template folder, or None (docpipe's own styles)."""
-    if opts is None or not opts.template_dir:
-        return None
-    path = Path(opts.template_dir) / "reference.docx"
-    return path if path.is_file() else None
-
-
-def reference_bytes() -> bytes:
-    """docpipe's own styles as a reference document (`docpipe templates export`): a
-    document with one paragraph of each style, so a user sees and edits every one."""
-    from docx import Document
-
-    doc = Document(io.BytesIO(_base_document("hans")))
-    for style, text in (("Kicker", "简报 · 网站"), ("Title", "标题"), ("Meta", "来源 · 日期"),
-                        ("Summary", "摘要"), ("Keywords", "关键词"), ("Lead", "导读"),
-                        ("Heading 2", "编者按"), ("Editor Note", "编者按正文"),
-                        ("Heading 1", "简报标题（简报汇编）"), ("Heading 3", "小标题"),
-                        (None, "正文段落"), ("Caption", "图片说明"), ("Colophon", "本简报由 docpipe 据保存的网页整理")):
-        doc.add_paragraph(text, style=style)
-    return deterministic_bytes(doc)
-
-
-@lru_cache(maxsize=4)
-def _from_reference(variant: str, path: str, mtime: float) -> bytes:
-    """The user's reference document emptied (its styles, sections, headers and footers
-    kept), with docpipe's styles it lacks added, and set for `variant`: the Noto face of
-    another region becomes this one's, the East Asian language this variant's."""
-    from docx import Document
-
-    from ..errors import UsageError
-    from ..inputs import read_file
-
-    try:
-        doc = Document(io.BytesIO(read_file(path, REFERENCE_MAX)))
-    except Exception as exc:  # noqa: BLE001 -- a user's file: one line, never a traceback
-        raise UsageError(f"reference document cannot be read: {exc}", path) from None
-    body = doc.element.body
-    for child in list(body):
-        if child.tag != _qn("w:sectPr"):
-            body.remove(child)
-    own = Document(io.BytesIO(_base_document(variant)))
-    have = {st.get(_qn("w:styleId")) for st in doc.styles.element.findall(_qn("w:style"))}
-    for st in own.styles.element.findall(_qn("w:style")):
-        if st.get(_qn("w:styleId")) not in have:
-            doc.styles.element.append(st)
-    region = LANG[variant][1]
-    word_lang = WORD_LANG[variant]
-    for el in doc.styles.element.iter(_qn("w:rFonts")):
-        for attr, value in list(el.attrib.items()):
-            if value.startswith(("Noto Serif CJK ", "Noto Sans CJK ")):
-                el.set(attr, value[:-2] + region)
-    for el in doc.styles.element.iter(_qn("w:lang")):
-        if el.get(_qn("w:eastAsia")):
-            el.set(_qn("w:eastAsia"), word_lang)
-    tfl = doc.settings.element.find(_qn("w:themeFontLang"))
-    if tfl is not None:
-        tfl.set(_qn("w:eastAsia"), word_lang)
-    raw = io.BytesIO()
-    doc.save(raw)
-    return _with_font_fallbacks(raw.getvalue(), region)
-
-
-@lru_cache(maxsize=8)
-def _base_document(variant: str) -> bytes:
-    raw = io.BytesIO()
-    _build_document(variant).save(raw)
-    return _with_font_fallbacks(raw.getvalue(), LANG[variant][1])
-
-
-def _with_font_fallbacks(docx: bytes, region: str) -> bytes:
-    """`docx` whose font table names each Noto font with its Windows stand-in (w:altName),
-    East Asian charset and family: Word substitutes by these when Noto is missing."""
-    from lxml import etree
-
-    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    fonts = dict(zip(FONTS[region], WINDOWS_FALLBACK[region][:2], strict=True))
-    charset = WINDOWS_FALLBACK[region][2]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "word/fontTable.xml":
-                root = etree.fromstring(data)
-                for name, alt in fonts.items():
-                    font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
-                    for tag, val in (("altName", alt), ("charset", charset),
-                                     ("family", "roman" if "Serif" in name else "swiss"),
-                                     ("pitch", "variable")):
-                        etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": val})
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                      standalone=True)
-            dst.writestr(info, data)
-    return out.getvalue()
-
-
-def _build_document(variant: str):
-    from docx import Document
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.shared import Mm, Pt, RGBColor
-
-    doc = Document()
-    body_font, head_font = FONTS[LANG[variant][1]]
-    word_lang = WORD_LANG[variant]
-
-    # Document defaults and the East Asian language of the whole file.
-    styles_el = doc.styles.element
-    rpr_default = styles_el.find(_qn("w:docDefaults")).find(_qn("w:rPrDefault"))
-    _set_fonts(rpr_default, body_font, body_font)
-    _set_lang(rpr_default, word_lang)
-    settings = doc.settings.element
-    tfl = settings.find(_qn("w:themeFontLang"))
-    if tfl is not None:
-        tfl.set(_qn("w:eastAsia"), word_lang)
-
-    sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.left_margin = sec.right_margin = Mm(20)
-    sec.top_margin, sec.bottom_margin = Mm(24), Mm(22)
-
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(11)
-    _set_fonts(normal.element, body_font, body_font)
-    pf = normal.paragraph_format
-    pf.line_spacing = 1.5
-    pf.space_after = Pt(4)
-    pf.first_line_indent = Pt(22)
-    _first_line_chars(normal, 2)
-
-    for name, size, color in (("Title", 20, None), ("Heading 1", 16, ACCENT),
-                              ("Heading 2", 13, "6B4F1D"), ("Heading 3", 12, None)):
-        st = doc.styles[name]
-        # The headline in the serif face, as in the PDF; section headings in the sans.
-        face = body_font if name in ("Title", "Heading 1") else head_font
-        _set_fonts(st.element, face, face)
-        st.font.size = Pt(size)
-        st.font.bold = True
-        st.font.color.rgb = RGBColor.from_string(color or "1A1A1A")
-        st.paragraph_format.first_line_indent = Pt(0)
-        st.paragraph_format.space_before = Pt(6)
-        st.paragraph_format.space_after = Pt(6)
-    title = doc.styles["Title"]
-    # The default Title style draws a theme-coloured rule and uses a huge size.
-    ppr = title.element.pPr
-    if ppr is not None:
-        for bdr in ppr.findall(_qn("w:pBdr")):
-            ppr.remove(bdr)
-
-    def para_style(name: str, size: float, color: str = "555555"):
-        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        st.base_style = normal
-        st.quick_style = True
-        st.font.size = Pt(size)
-        st.font.color.rgb = RGBColor.from_string(color)
-        st.paragraph_format.first_line_indent = Pt(0)
-        ind = st.element.get_or_add_pPr().find(_qn("w:ind"))
-        if ind is not None:
-            ind.set(_qn("w:firstLineChars"), "0")
-        return st
-
-    para_style("Kicker", 9, ACCENT)
-    para_style("Meta", 9.5)
-    summary = para_style("Summary", 10.5, "1A1A1A")
-    _shade(summary, "F6F1E7", "B08D57")
-    para_style("Keywords", 9.5, "444444")
-    para_style("Lead", 10.5, "333333")
-    para_style("Colophon", 8.5, "888888")
-    caption = doc.styles["Caption"]  # Word's own: captions stay captions (lists, search)
-    _set_fonts(caption.element, body_font, body_font)
-    caption.font.size = Pt(9)
-    caption.font.bold = False
-    caption.font.color.rgb = RGBColor.from_string("555555")
-    caption.paragraph_format.first_line_indent = Pt(0)
-    caption.paragraph_format.alignment = 1  # centred, as in the PDF
-    ind = caption.element.get_or_add_pPr().get_or_add_ind()
-    ind.set(_qn("w:firstLineChars"), "0")
-    note = para_style("Editor Note", 10.5, "1A1A1A")
-    _first_line_chars(note, 2)
-    note.paragraph_format.first_line_indent = Pt(21)
-    return doc
-
-
-def _field(paragraph, instr: str, placeholder: str = "1") -> None:
+def field_code(paragraph, instr: str, placeholder: str = "1") -> None:
     """A complex field (PAGE, NUMPAGES, TOC …) that Word computes when it opens the file."""
     from docx.oxml import OxmlElement
 
     def fld(kind: str):
         run = paragraph.add_run()
         el = OxmlElement("w:fldChar")
-        el.set(_qn("w:fldCharType"), kind)
+        el.set(qname("w:fldCharType"), kind)
         if kind == "begin":
-            el.set(_qn("w:dirty"), "true")
-        run._r.append(el)
+            el.set(qname("w:dirty"), "true")
+        run.element.append(el)
 
     fld("begin")
     run = paragraph.add_run()
     it = OxmlElement("w:instrText")
-    it.set(_qn("xml:space"), "preserve")
+    it.set(qname("xml:space"), "preserve")
     it.text = f" {instr} "
-    run._r.append(it)
+    run.element.append(it)
     fld("separate")
     paragraph.add_run(placeholder)
     fld("end")
@@ -321,7 +63,7 @@ def update_fields_on_open(doc) -> None:
     from docx.oxml import OxmlElement
 
     el = OxmlElement("w:updateFields")
-    el.set(_qn("w:val"), "true")
+    el.set(qname("w:val"), "true")
     doc.settings.element.append(el)
 
 
@@ -343,14 +85,14 @@ def header_footer(section, title: str, attribution: str, total: str | None = "NU
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if attribution:
         foot.add_run(attribution + "    ")
-    _field(foot, "PAGE")
+    field_code(foot, "PAGE")
     if total:
         foot.add_run(" / ")
-        _field(foot, total)
+        field_code(foot, total)
     for p in (head, foot):
         p.paragraph_format.first_line_indent = Pt(0)
-        ind = p._p.get_or_add_pPr().get_or_add_ind()
-        ind.set(_qn("w:firstLineChars"), "0")
+        ind = oxml(p).get_or_add_pPr().get_or_add_ind()
+        ind.set(qname("w:firstLineChars"), "0")
         for r in p.runs:
             r.font.size = Pt(8.5)
 
@@ -375,7 +117,7 @@ def _style_ids(doc) -> dict[str, str | None]:
     """Paragraph style name -> style id (None for the default style) of `doc`.
 
     python-docx resolves a style given by name by scanning every style, twice (by name,
-    then for the default style): a few ms per paragraph. `_Adder` looks each up once."""
+    then for the default style): a few ms per paragraph. `Adder` looks each up once."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.styles import BabelFish
 
@@ -393,7 +135,7 @@ def _style_ids(doc) -> dict[str, str | None]:
 _BREAKS_OR_TABS = re.compile(r"[\t\n\r]")
 
 
-class _Adder:
+class Adder:
     """`doc.add_paragraph(text, style=name)` in constant time, each style looked up once.
 
     python-docx inserts every paragraph before the body's `w:sectPr`, which it finds by
@@ -404,7 +146,7 @@ class _Adder:
         self.doc = doc
         self.ids = _style_ids(doc)
         self.body = doc.element.body
-        self.sect = self.body.find(_qn("w:sectPr"))
+        self.sect = self.body.find(qname("w:sectPr"))
 
     def __call__(self, text: str = "", style: str | None = None):
         from docx.oxml import OxmlElement
@@ -423,13 +165,13 @@ class _Adder:
             r, t = OxmlElement("w:r"), OxmlElement("w:t")
             t.text = text
             if text != text.strip():
-                t.set(_qn("xml:space"), "preserve")
+                t.set(qname("xml:space"), "preserve")
             r.append(t)
             el.append(r)
         elif text:
             p.add_run(text)  # tabs and line breaks become w:tab and w:br
         if style is not None:
-            p._p.style = self.ids[style]
+            oxml(p).style = self.ids[style]
         return p
 
 
@@ -440,18 +182,18 @@ def _notice_format(p, kind: str) -> None:
     from docx.shared import Pt
 
     pf = p.paragraph_format
-    ind = p._p.get_or_add_pPr().get_or_add_ind()
+    ind = oxml(p).get_or_add_pPr().get_or_add_ind()
     if kind in ("addressee", "signature", "attachment-item"):
         pf.first_line_indent = Pt(0)
-        ind.set(_qn("w:firstLineChars"), "0")
+        ind.set(qname("w:firstLineChars"), "0")
     if kind == "signature":
         pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     elif kind == "attachment-item":
         pf.left_indent = Pt(11 * 5)
-        ind.set(_qn("w:leftChars"), "500")
+        ind.set(qname("w:leftChars"), "500")
     elif kind == "heading":
         pf.first_line_indent = Pt(22)
-        ind.set(_qn("w:firstLineChars"), "200")
+        ind.set(qname("w:firstLineChars"), "200")
 
 
 def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title",
@@ -460,8 +202,20 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
     `org`: the user's organisation in the kicker; `credit`: the closing line (None:
     docpipe's own, "": none)."""
     art, title = xml_safe_article(art), xml_safe(title)
-    add = add or _Adder(doc)
-    notice = any(b.kind == "addressee" for b in art.body)
+    add = add or Adder(doc)
+    _add_head(add, art, L, title, heading, org)
+    _add_summary_and_note(add, art, L)
+    _add_body(doc, art, add)
+    credit = L.colophon if credit is None else xml_safe(credit)
+    closing = " · ".join(x for x in (credit, f"{L.url}：{art.url}" if art.url else "") if x)
+    if closing:
+        add(closing, style="Colophon")
+
+
+def _add_head(add, art: Article, L: Labels, title: str, heading: str, org: str) -> None:
+    """Kicker, 发文字号, title, the metadata line and the document's record."""
+    from . import record_rows
+
     kicker = (f"{xml_safe(org)} · " if org else "") + L.briefing
     add(kicker + (f" · {art.site}" if art.site else ""), style="Kicker")
     if art.doc_number:  # GB/T 9704: the 发文字号 centred above the title
@@ -483,26 +237,29 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
         meta.append(L.words.get("original", "原创"))
     if meta:
         add(" · ".join(meta), style="Meta")
-    from . import record_rows
-
     rows = record_rows(art, L)
     if rows:  # the document's record (索引号, 发文机关, 成文日期 …), as in the PDF's header
         add("　".join(f"{label}：{value}" for label, value in rows), style="Meta")
+
+
+def _add_labelled(add, style: str, label: str, text: str) -> None:
+    p = add(style=style)
+    p.add_run(f"{label}：").bold = True
+    p.add_run(text)
+
+
+def _add_summary_and_note(add, art: Article, L: Labels) -> None:
+    """摘要, keywords, lead and 编者按; when the summary is the note's own sentences, the
+    note with those sentences marked instead of a summary box."""
     from . import note_marks
 
     marks = note_marks(art)  # the summary is the note's sentences: bold in the note
     if art.summary and not marks:
-        p = add(style="Summary")
-        p.add_run(f"{L.summary}：").bold = True
-        p.add_run(art.summary)
+        _add_labelled(add, "Summary", L.summary, art.summary)
     if art.keywords and not marks:
-        p = add(style="Keywords")
-        p.add_run(f"{L.keywords}：").bold = True
-        p.add_run("、".join(art.keywords))
+        _add_labelled(add, "Keywords", L.keywords, "、".join(art.keywords))
     if lead_shown(art):  # not when the editor's note holds it: page 1 says it once
-        p = add(style="Lead")
-        p.add_run(f"{L.lead}：").bold = True
-        p.add_run(art.lead)
+        _add_labelled(add, "Lead", L.lead, art.lead)
     if art.editor_note and marks:
         head = add(L.editor_note, style="Heading 2")
         head.add_run(f"　{L.words.get('summary_marked', '标出的句子即摘要')}").bold = False
@@ -510,16 +267,19 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
         for text, key in marks:
             run = p.add_run(text)
             if key:  # the marker's tint the PDF gives these sentences
-                shd = run._r.get_or_add_rPr().makeelement(_qn("w:shd"), {
-                    _qn("w:val"): "clear", _qn("w:color"): "auto", _qn("w:fill"): MARK})
-                run._r.get_or_add_rPr().append(shd)
+                shd = run.element.get_or_add_rPr().makeelement(qname("w:shd"), {
+                    qname("w:val"): "clear", qname("w:color"): "auto", qname("w:fill"): MARK})
+                run.element.get_or_add_rPr().append(shd)
         if art.keywords:
-            p = add(style="Keywords")
-            p.add_run(f"{L.keywords}：").bold = True
-            p.add_run("、".join(art.keywords))
+            _add_labelled(add, "Keywords", L.keywords, "、".join(art.keywords))
     elif art.editor_note:
         add(L.editor_note, style="Heading 2")
         add(art.editor_note, style="Editor Note")
+
+
+def _add_body(doc, art: Article, add) -> None:
+    """The body's blocks, each in its style (a notice's parts as GB/T 9704 sets them)."""
+    notice = any(b.kind == "addressee" for b in art.body)
     for b in art.body:
         if b.kind == "heading":
             p = add(b.text, style="Heading 3")
@@ -537,10 +297,6 @@ def add_article(doc, art: Article, L: Labels, title: str, heading: str = "Title"
             add(b.text, style="Caption")
         else:
             add(b.text)
-    credit = L.colophon if credit is None else xml_safe(credit)
-    closing = " · ".join(x for x in (credit, f"{L.url}：{art.url}" if art.url else "") if x)
-    if closing:
-        add(closing, style="Colophon")
 
 
 def _add_image(doc, art: Article, block, add) -> None:
@@ -624,33 +380,6 @@ def set_record(doc, art: Article, L: Labels) -> None:
                 "application/vnd.openxmlformats-officedocument.custom-properties+xml",
                 blob, package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
-
-
-def deterministic_bytes(doc) -> bytes:
-    """The .docx bytes with fixed zip timestamps, so the same input gives the same file.
-
-    The parts are written as `doc.save` writes them (same order, same bytes), each
-    compressed once, straight into a zip entry with a fixed date."""
-    from docx.opc.pkgwriter import PackageWriter
-
-    package = doc.part.package
-    for part in package.parts:
-        part.before_marshal()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-
-        class FixedDates:
-            def write(self, pack_uri, blob: bytes) -> None:
-                fixed = zipfile.ZipInfo(pack_uri.membername, date_time=(1980, 1, 1, 0, 0, 0))
-                fixed.compress_type = zipfile.ZIP_DEFLATED
-                fixed.external_attr = 0o644 << 16
-                dst.writestr(fixed, blob)
-
-        writer = FixedDates()
-        PackageWriter._write_content_types_stream(writer, package.parts)
-        PackageWriter._write_pkg_rels(writer, package.rels)
-        PackageWriter._write_parts(writer, package.parts)
-    return out.getvalue()
 
 
 def to_bytes(art: Article, opts: RenderOptions) -> bytes:

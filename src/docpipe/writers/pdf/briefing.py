@@ -12,6 +12,7 @@ article is never written. WeasyPrint is imported here, on first use, never by
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import warnings
 from functools import lru_cache
@@ -24,6 +25,9 @@ from .. import RenderOptions
 from ..fetch import safe_fetcher
 from ..html import render as render_html
 from .fonts import compact_fonts, load_weasyprint, unclaim_clamped_glyphs
+
+#: Fallbacks taken (each to a route that loses nothing), shown under --debug.
+log = logging.getLogger(__name__)
 
 #: The URL of the page's own folder inside the PDF. WeasyPrint names each image after an
 #: md5 of its URL: with the folder's real file:// URL, the PDF's bytes would depend on
@@ -205,7 +209,7 @@ def last_page_lines(document) -> int | None:
         page = document.pages[-1]._page_box
         return sum(1 for child in page.children if type(child).__name__ != "MarginBox"
                    for box in child.descendants() if type(box).__name__ == "LineBox")
-    except Exception:  # noqa: BLE001 -- the layout itself is fine; only the check is off
+    except (AttributeError, TypeError, IndexError):  # the structure changed: check off
         return None
 
 
@@ -308,7 +312,9 @@ def batch_bytes(arts: list[Article], opts: RenderOptions, names: list[str]
         try:
             pieces = split(data, [Piece(n, info, lang, ident, anchors)
                                   for (info, lang), ident, anchors, n in meta])
-        except Exception:  # a batch split cannot read: each one written alone
+        except Exception as exc:  # a batch split cannot read: each one written alone
+            log.info("batch split failed, each briefing written alone (%s: %s)",
+                     type(exc).__name__, exc)
             pieces = None
     for k, (i, document, options) in enumerate(laid):
         art, name = arts[i], names[i]

@@ -25,9 +25,13 @@ checks that text and rendered pages are identical to WeasyPrint's own output.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from functools import lru_cache
+
+#: Fallbacks taken (each to a route that loses nothing), shown under --debug.
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +45,10 @@ def load_weasyprint():
     loader opens directly, the same file find_library would have named: so during this
     import find_library answers "not found" without the subprocesses (a standard-library
     function, restored at once; WeasyPrint itself is left as it is).
+
+    Adapter: neither WeasyPrint nor cffi has a seam for this. The only swap of a library
+    function in docpipe; tests/test_pdf_fonts.py checks that the same library files are
+    opened with it as without, so a WeasyPrint that stops reaching its sonames fails there.
     """
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
@@ -108,7 +116,9 @@ def compact_fonts(document, pdf) -> None:
                 _compact_cff(stream, gids)
             elif all(f["Subtype"] == "/CIDFontType2" for f in cid_fonts):
                 _compact_truetype(pdf, stream, gids, cid_fonts)
-        except Exception:  # any surprise: WeasyPrint's own subset stays
+        except Exception as exc:  # any surprise: WeasyPrint's own subset stays
+            log.info("font %s: WeasyPrint's subset kept (%s: %s)", program,
+                     type(exc).__name__, exc)
             continue
     _unclaim_clamped_glyphs(objects)
 

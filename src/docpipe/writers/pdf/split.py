@@ -20,12 +20,16 @@ in any batch, so its bytes do not depend on the batch either.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import sys
 import zlib
 from dataclasses import dataclass, field
 
 from .join import copy_into
+
+#: Fallbacks taken (each to a route that loses nothing), shown under --debug.
+log = logging.getLogger(__name__)
 
 #: Resource names WeasyPrint gives by counting through the whole document (ExtGState
 #: `s3`, form XObjects `x2`, patterns `p0`, shadings `s1`): a briefing's would depend
@@ -122,7 +126,9 @@ def split(data: bytes, pieces: list[Piece]) -> list[bytes | None] | None:
         for piece in pieces:
             try:
                 out.append(_piece(src, tree, fonts, piece, start))
-            except Exception:  # a surprise in one piece: that one is written alone
+            except Exception as exc:  # a surprise in one piece: that one is written alone
+                log.info("batch split: piece %d written alone (%s: %s)", len(out),
+                         type(exc).__name__, exc)
                 out.append(None)
             start += piece.pages
         return out
