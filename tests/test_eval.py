@@ -6,6 +6,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -16,6 +17,17 @@ def eval_module():
     sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+_SCORED: dict = {}
+
+
+def scored(corpus: Path) -> dict:
+    """`evaluate(corpus)` by system name, computed once per folder in this process."""
+    key = corpus.resolve()
+    if key not in _SCORED:
+        _SCORED[key] = {s.name: s for s in eval_module().evaluate(corpus)}
+    return _SCORED[key]
 
 
 def test_normalisation_folds_width_punctuation_and_space():
@@ -46,7 +58,7 @@ def test_skips_without_corpus(tmp_path):
 
 def test_scores_on_dev_corpus(corpus):
     ev = eval_module()
-    results = {s.name: s for s in ev.evaluate(corpus)}
+    results = scored(corpus)
     txt, html = results["docpipe .txt"], results["docpipe .html"]
     traf, naive = results["trafilatura .html"], results["unchanged .txt"]
     pages = len(ev.labels(corpus))
@@ -72,8 +84,7 @@ def test_scores_hold_when_pages_are_read_together(corpus):
 def test_targets_on_dev_dev2_and_dev3(labelled):
     """Issue 21's bar, each set on its own: F1 >= 0.98, recall >= 0.99, titles and dates
     >= 0.95, and no page whose article is lost (recall 0), from text and from HTML."""
-    ev = eval_module()
-    results = {s.name: s for s in ev.evaluate(labelled)}
+    results = scored(labelled)
     for name in ("docpipe .txt", "docpipe .html"):
         s = results[name]
         assert s.f1 >= 0.98 and s.recall >= 0.99, (name, s.misses)
