@@ -22,6 +22,37 @@ os.environ["TERM"] = "dumb"
 os.environ["XDG_CONFIG_HOME"] = "/nonexistent/docpipe-tests-config"
 
 
+#: Modules whose tests share expensive module-scoped fixtures (a pack, a Dask cluster,
+#: rendered briefings, corpus scores) or are long as a whole: under pytest-xdist each
+#: runs on one worker, so those fixtures are built once per run, and these long units go
+#: out first (`pytest_xdist_make_scheduler`). The other tests go out one at a time.
+ONE_WORKER = {
+    "test_assemble.py", "test_dask.py", "test_docx_output.py", "test_editor.py",
+    "test_eval.py", "test_glyphs.py", "test_habits.py", "test_hostile.py", "test_pack.py",
+    "test_pack_cache.py", "test_pdf_fonts.py", "test_pdf_output.py", "test_presentation.py",
+    "test_readback.py", "test_reference_page.py", "test_split.py", "test_workers.py",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N` (--dist load): xdist's LoadScopeScheduling with a module of ONE_WORKER as
+    one unit of work and every other test as a unit of its own; units of more tests are
+    handed out first. (Its xdist_group marks would do this with --dist loadgroup, but
+    pytest-xdist 3.8 cannot rename the tests of pytest 9, and --dist in addopts breaks
+    `pytest -p no:xdist`.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleOrTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in ONE_WORKER else nodeid
+
+    return ModuleOrTest(config, log)
+
+
 @pytest.fixture
 def reference() -> Path:
     return REFERENCE

@@ -12,6 +12,10 @@ import pytest
 
 from conftest import invoke
 
+#: A pack's cover data (front_matter's tests lay out the contents and overview).
+COVER = {"title": "简报", "facts": [], "dates": "", "subtitle": "", "organisation": "",
+         "logo": "", "logo_path": "", "issue": "", "date": ""}
+
 
 @pytest.fixture(scope="module")
 def pack12(tmp_path_factory):
@@ -22,8 +26,19 @@ def pack12(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pack12")
     make_pages(tmp / "pages", 12, with_samples=False)
     out = tmp / "out"
-    invoke(CliRunner(), "pack", str(tmp / "pages"), "-o", str(out), "--name", "p", "-j", "2")
+    invoke(CliRunner(), "pack", str(tmp / "pages"), "-o", str(out), "--name", "p", "-j", "1")
     return out
+
+
+@pytest.fixture(scope="module")
+def articles30(tmp_path_factory):
+    """Thirty generated pages (test_pack.make_pages), loaded: (settings, articles)."""
+    from docpipe.pipeline import Settings, load
+    from test_pack import make_pages
+
+    pages = make_pages(tmp_path_factory.mktemp("front") / "pages", 30, with_samples=False)
+    settings = Settings()
+    return settings, [load(str(p.path), settings) for p in pages]
 
 
 def two_pages(tmp_path: Path, in_title: str, in_body: str) -> Path:
@@ -125,7 +140,7 @@ def test_one_structure_tree_for_the_pack(pack12):
     assert check.returncode == 0, check.stdout
 
 
-def test_front_matter_chunks_lay_out_like_one_document(tmp_path, monkeypatch):
+def test_front_matter_chunks_lay_out_like_one_document(articles30, tmp_path, monkeypatch):
     """Laid out from seven lines or entries at a time (a chunk grows until a page ends
     inside it), or a section at a time, the contents and overview of 30 briefings have
     the same pages, with the same lines, as laid out at once: a chunk ends where a page
@@ -133,17 +148,12 @@ def test_front_matter_chunks_lay_out_like_one_document(tmp_path, monkeypatch):
     import pikepdf
     from pypdf import PdfReader
 
-    from docpipe.pipeline import Settings, load
     from docpipe.writers import collection
     from docpipe.writers.collection import PackJob, front_matter
-    from test_pack import make_pages
 
-    pages = make_pages(tmp_path / "pages", 30, with_samples=False)
-    settings = Settings()
-    arts = tuple((f"b{i:03d}", load(str(p.path), settings)) for i, p in enumerate(pages))
-    cover = {"title": "简报", "facts": [], "dates": "", "subtitle": "", "organisation": "",
-             "logo": "", "logo_path": "", "issue": "", "date": ""}
-    job = PackJob("pdf", tmp_path / "x.pdf", arts, cover, "hans", None, settings.render)
+    settings, loaded = articles30
+    arts = tuple((f"b{i:03d}", a) for i, a in enumerate(loaded))
+    job = PackJob("pdf", tmp_path / "x.pdf", arts, COVER, "hans", None, settings.render)
     starts = [3 * i for i in range(len(arts))]
 
     def text(pdfs: list[bytes]) -> list[str]:
@@ -295,27 +305,28 @@ def test_a_page_pdf_spoilt_since_it_was_made_fails_the_pack_with_one_line(tmp_pa
     assert res.exit_code == 0 and (out / "p1.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_an_entry_taller_than_a_page_is_never_cut_between_chunks(tmp_path, monkeypatch):
+def test_an_entry_taller_than_a_page_is_never_cut_between_chunks(articles30, tmp_path,
+                                                                monkeypatch):
     """An overview entry longer than a page splits across pages, and a chunk's last page
     (dropped) may hold its end: the next chunk starts with the whole entry again, so
-    every sentence of it is in the PDF, wherever the chunks end."""
+    every sentence of it is in the PDF, wherever the chunks end (six briefings, the
+    third one's entry over two pages long: chunks of every size from 3 blocks up to the
+    whole front matter end before, inside and after it)."""
+    import dataclasses
+
     from pypdf import PdfReader
 
-    from docpipe.pipeline import Settings, load
     from docpipe.writers import collection
     from docpipe.writers.collection import PackJob, front_matter
-    from test_pack import make_pages
 
-    pages = make_pages(tmp_path / "pages", 12, with_samples=False)
-    settings = Settings()
-    arts = [load(str(p.path), settings) for p in pages]
+    settings, loaded = articles30
+    arts = list(loaded[:6])
     long = "".join(f"第{i}句很长的摘要内容，用来撑满整整一页以上的篇幅。" for i in range(120))
-    arts[5] = __import__("dataclasses").replace(arts[5], summary=long)
+    arts[2] = dataclasses.replace(arts[2], summary=long)
     items = tuple((f"b{i:03d}", a) for i, a in enumerate(arts))
-    cover = {"title": "简报", "facts": [], "dates": "", "subtitle": "", "organisation": "",
-             "logo": "", "logo_path": "", "issue": "", "date": ""}
-    job = PackJob("pdf", tmp_path / "x.pdf", items, cover, "hans", None, settings.render)
-    for size in range(3, 16):  # chunks ending at every place around the long entry
+    job = PackJob("pdf", tmp_path / "x.pdf", items, COVER, "hans", None, settings.render)
+    blocks = 1 + 2 * len(items)  # the cover, a contents line and an overview entry each
+    for size in range(3, blocks):  # chunks ending at every place around the long entry
         monkeypatch.setattr(collection, "FRONT_CHUNK", size)
         text = ""
         for data in front_matter(job, [3 * i for i in range(len(items))]):

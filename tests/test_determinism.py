@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import REFERENCE, invoke
-from test_pack import make_pages, sample_pages
+from conftest import REFERENCE, SAMPLES, invoke
+from test_pack import make_pages
 
 FORMATS = "pdf,docx,html,md,json"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
@@ -74,7 +74,11 @@ def test_pack_twice_gives_identical_bytes(tmp_path, runner, monkeypatch):
     import docx
     from pypdf import PdfReader
 
-    make_pages(tmp_path / "pages", len(sample_pages()) + 1)  # an image, two scripts
+    pages = tmp_path / "pages"  # an article, a notice, a Traditional page with an image
+    pages.mkdir()
+    for name in ("000_0e4211b785ff5086.txt", "001_gov_notice.txt", "003_tw_foodbank.html"):
+        shutil.copy(SAMPLES / name, pages / name)
+    shutil.copytree(SAMPLES / "003_tw_foodbank_files", pages / "003_tw_foodbank_files")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     for out in ("a", "b"):
         r = invoke(runner, "pack", str(tmp_path / "pages"), "-o", str(tmp_path / out),

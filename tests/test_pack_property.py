@@ -136,7 +136,7 @@ def check(folder: Path, specs, image: bool = False) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, derandomize=True,
+@settings(max_examples=5, deadline=None, derandomize=True,
           phases=[Phase.explicit, Phase.generate],  # an example takes seconds: no shrinking
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(pages(), min_size=1, max_size=4), st.booleans())

@@ -141,12 +141,28 @@ def test_the_real_page_that_lost_its_body_in_the_pack(tmp_path):
 # --- the self-check and its fallback --------------------------------------------------------
 
 
-@pytest.fixture
-def three_pages(tmp_path) -> Path:
-    folder = tmp_path / "in"
+def _three_pages(folder: Path) -> Path:
     for i, extra in enumerate(("", "又一句话。", f"罕见字{NO_FONT}在此。")):
         rare_page(folder, f"p{i}", extra)
     return folder
+
+
+@pytest.fixture
+def three_pages(tmp_path) -> Path:
+    return _three_pages(tmp_path / "in")
+
+
+@pytest.fixture(scope="module")
+def packed_three(tmp_path_factory) -> tuple[Path, Path]:
+    """The three pages packed once (--name w, with the pages' briefings), for the tests
+    of `docpipe check` that read it: (the pages' folder, the pack's folder)."""
+    from typer.testing import CliRunner
+
+    tmp = tmp_path_factory.mktemp("three")
+    pages, out = _three_pages(tmp / "in"), tmp / "out"
+    res = invoke(CliRunner(), "pack", str(pages), "-o", str(out), "--name", "w", "-j", "1")
+    assert res.exit_code == 0, res.stderr
+    return pages, out
 
 
 def test_a_pack_whose_merged_font_is_spoilt_is_made_again_whole(three_pages, tmp_path,
@@ -276,7 +292,7 @@ def test_the_briefings_of_a_pack_are_read_back_too(tmp_path):
 
     pages = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".txt", ".html"))
     out = tmp_path / "out"
-    report = docpipe.pack([str(p) for p in pages], out, jobs=2)
+    report = docpipe.pack([str(p) for p in pages], out, jobs=1)
     assert report.ok
     doc = Document(str(out / "pack.docx"))
     docx_text = seen("".join(p.text for p in doc.paragraphs))
@@ -292,14 +308,11 @@ def test_the_briefings_of_a_pack_are_read_back_too(tmp_path):
 # --- `docpipe check` ---------------------------------------------------------------------
 
 
-def test_check_says_per_article_that_the_pack_holds_it(three_pages, tmp_path):
+def test_check_says_per_article_that_the_pack_holds_it(packed_three):
     from typer.testing import CliRunner
 
-    runner = CliRunner()
-    out = tmp_path / "out"
-    assert invoke(runner, "pack", str(three_pages), "-o", str(out), "--name", "w",
-                  "-j", "1").exit_code == 0
-    res = invoke(runner, "check", str(out), "--name", "w")
+    _, out = packed_three
+    res = invoke(CliRunner(), "check", str(out), "--name", "w")
     assert res.exit_code == 0, res.stderr
     lines = res.stdout.splitlines()
     assert sum(line.startswith("ok  ") for line in lines) == 3
@@ -307,7 +320,7 @@ def test_check_says_per_article_that_the_pack_holds_it(three_pages, tmp_path):
     assert lines[-1] == "3 of 3 article(s) held by the pack"
 
 
-def test_check_names_the_article_a_changed_pack_lacks(three_pages, tmp_path):
+def test_check_names_the_article_a_changed_pack_lacks(packed_three, tmp_path):
     """A pack whose PDF and DOCX were swapped for those of another run (one page less)
     is caught, per article, with exit 1."""
     import shutil
@@ -315,13 +328,16 @@ def test_check_names_the_article_a_changed_pack_lacks(three_pages, tmp_path):
     from typer.testing import CliRunner
 
     runner = CliRunner()
-    out, other = tmp_path / "out", tmp_path / "other"
-    invoke(runner, "pack", str(three_pages), "-o", str(out), "-j", "1")
-    (three_pages / "p2.txt").unlink()
-    invoke(runner, "pack", str(three_pages), "-o", str(other), "-j", "1")
-    shutil.copy(other / "pack.pdf", out / "pack.pdf")
-    shutil.copy(other / "pack.docx", out / "pack.docx")
-    res = invoke(runner, "check", str(out))
+    pages, packed = packed_three
+    out, other, fewer = tmp_path / "out", tmp_path / "other", tmp_path / "in"
+    shutil.copytree(packed, out)  # the pack of the three pages, changed here only
+    shutil.copytree(pages, fewer)
+    (fewer / "p2.txt").unlink()
+    assert invoke(runner, "pack", str(fewer), "-o", str(other), "--name", "w",
+                  "-j", "1").exit_code == 0
+    shutil.copy(other / "w.pdf", out / "w.pdf")
+    shutil.copy(other / "w.docx", out / "w.docx")
+    res = invoke(runner, "check", str(out), "--name", "w")
     assert res.exit_code == 1
     assert "p2.txt" in res.stderr and "PDF" in res.stderr and "DOCX" in res.stderr
 
