@@ -116,3 +116,30 @@ def test_a_saved_page_gives_its_address_and_site_name_as_clues(tmp_path):
     page = page_of("a.html", html.encode("utf-8"))
     assert page is not None and page.lines == ["标题", "正文第一段，内容。"]
     assert {"host:example.com.cn", "name:绿洲环保网"} <= page.clues
+
+
+def test_a_failure_while_learning_leaves_that_page_out_not_the_run(tmp_path, monkeypatch, caplog):
+    """A bug in learning from one page (not an input error) is logged under --debug and
+    that page is not learnt from; every page is still converted."""
+    import logging
+    import shutil
+
+    import docpipe
+    from docpipe import learn
+
+
+    for name in ("a.txt", "b.txt"):
+        shutil.copy(REFERENCE, tmp_path / name)
+    real = learn.page_of
+
+    def broken(path, *args, **kwargs):
+        if path.endswith("a.txt"):
+            raise RuntimeError("boom")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(learn, "page_of", broken)
+    with caplog.at_level(logging.INFO, logger="docpipe"):
+        results = docpipe.convert([tmp_path / "a.txt", tmp_path / "b.txt"], out=tmp_path / "out",
+                                  formats="md")
+    assert [r.ok for r in results] == [True, True]
+    assert any("a.txt left out (RuntimeError: boom)" in r.message for r in caplog.records)

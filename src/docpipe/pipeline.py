@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from .inputs import link_out
 from .model import Article
 from .readers import SUFFIXES, ReadOptions, read
 from .writers import DEFAULT_FORMATS, WRITERS, RenderOptions, write
+
+#: Pages left out of learning by a failure of docpipe's own, shown under --debug.
+log = logging.getLogger(__name__)
 
 STDIN = "-"
 
@@ -117,6 +121,9 @@ def read_options_for(paths: list[str], settings: Settings) -> dict[str, ReadOpti
                            kind=settings.read.kind)
         except DocpipeError:  # reported when the page itself is read
             continue  # one bad input never stops the others
+        except Exception as exc:  # a bug: this page is not learnt from; its own read reports
+            log.info("learning: %s left out (%s: %s)", p, type(exc).__name__, exc)
+            continue
         if page is not None:
             pages.append(page)
     for p, learnt in learn(pages).items():
